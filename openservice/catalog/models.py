@@ -1,0 +1,107 @@
+"""Items (parts, products, services, fees) and the service tasks technicians perform."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from openservice.core.models import TimeStampedModel
+
+
+class Item(TimeStampedModel):
+    class Kind(models.TextChoices):
+        PART = "part", _("Part")
+        PRODUCT = "product", _("Product")
+        SERVICE = "service", _("Service")
+        FEE = "fee", _("Fee")
+
+    sku = models.CharField(_("SKU"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PART)
+    unit = models.CharField(_("unit"), max_length=10, default="pcs")
+    sales_price = models.DecimalField(
+        _("sales price"),
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    cost_price = models.DecimalField(
+        _("cost price"),
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    is_serialized = models.BooleanField(
+        _("serialized"), default=False, help_text=_("Each unit carries its own serial number.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        ordering = ["sku"]
+        permissions = [("view_cost", _("Can see cost prices"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sales_price__gte=0, cost_price__gte=0),
+                name="item_prices_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+
+class ServiceTask(TimeStampedModel):
+    """A kind of work (annual lift inspection, filter change) with its default duration and
+    the skills it needs. The internal note is for technicians, the external one for customers."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    default_duration_minutes = models.PositiveIntegerField(
+        _("default duration (minutes)"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
+    )
+    internal_note = models.TextField(_("internal note"), blank=True)
+    external_note = models.TextField(_("external note"), blank=True)
+    required_skills = models.ManyToManyField(
+        "workforce.Skill",
+        through="TaskSkill",
+        related_name="tasks",
+        verbose_name=_("required skills"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service task")
+        verbose_name_plural = _("service tasks")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskSkill(models.Model):
+    task = models.ForeignKey(ServiceTask, on_delete=models.CASCADE, related_name="skill_needs")
+    skill = models.ForeignKey("workforce.Skill", on_delete=models.PROTECT, related_name="+")
+    min_level = models.PositiveSmallIntegerField(
+        _("minimum level"), default=1, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+
+    class Meta:
+        verbose_name = _("required skill")
+        verbose_name_plural = _("required skills")
+        ordering = ["skill__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "skill"], name="task_skill_unique"),
+            models.CheckConstraint(
+                condition=models.Q(min_level__gte=1, min_level__lte=5),
+                name="task_skill_min_level_1_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.skill_id} ≥ {self.min_level}"

@@ -1,0 +1,222 @@
+"""Load the demo company through the same services the pages and the API use.
+
+Idempotent: every record is looked up by its natural key (username, code, SKU, customer name,
+site name) before it is created, so a rerun adds nothing and a newer demo adds only what is new.
+Runs in one transaction: a failure leaves the database as it was.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from openservice.catalog import selectors as catalog_selectors
+from openservice.catalog import services as catalog_services
+from openservice.core.roles import Role
+from openservice.customers import selectors as customer_selectors
+from openservice.customers import services as customer_services
+from openservice.demo import data
+from openservice.workforce import selectors as workforce_selectors
+from openservice.workforce import services as workforce_services
+
+
+@dataclass
+class LoadReport:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str) -> None:
+        self.created[kind] = self.created.get(kind, 0) + 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.created.values())
+
+
+def _user(username, first, last, role: str, *, is_staff: bool, report: LoadReport):
+    users = get_user_model().objects
+    user = users.filter(username=username).first()
+    if user is None:
+        user = users.create_user(
+            username=username,
+            password=data.PASSWORD,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@demo.openservice.example",
+            is_staff=is_staff,
+        )
+        user.groups.add(Group.objects.get(name=role))
+        report.add("users")
+    return user
+
+
+def _exact(queryset, **fields):
+    """The row of a search result whose fields match exactly (searches are 'contains')."""
+    return next(
+        (row for row in queryset if all(getattr(row, k) == v for k, v in fields.items())), None
+    )
+
+
+@transaction.atomic
+def load_demo() -> LoadReport:
+    report = LoadReport()
+    staff = {
+        username: _user(username, first, last, role, is_staff=is_staff, report=report)
+        for username, first, last, role, is_staff in data.USERS
+    }
+    admin = staff["admin"]
+
+    groups = {}
+    for code, name, description in data.AGREEMENT_GROUPS:
+        group = customer_selectors.agreement_group_by_code(code)
+        if group is None:
+            group = customer_services.agreement_group_create(
+                by=admin, code=code, name=name, description=description
+            )
+            report.add("agreement groups")
+        groups[code] = group
+
+    skills = {}
+    for code, name, description in data.SKILLS:
+        skill = _exact(workforce_selectors.skill_list(user=admin, q=code), code=code)
+        if skill is None:
+            skill = workforce_services.skill_create(
+                by=admin, code=code, name=name, description=description
+            )
+            report.add("skills")
+        skills[code] = skill
+
+    teams = {}
+    for code, name, owner in data.TEAMS:
+        team = _exact(workforce_selectors.team_list(user=admin, q=code), code=code)
+        if team is None:
+            team = workforce_services.team_create(
+                by=admin, code=code, name=name, owner=staff[owner]
+            )
+            report.add("teams")
+        teams[code] = team
+
+    for username, name, team, phone, (lat, lon), cost, levels in data.TECHNICIANS:
+        first, last = name.split(" ", 1)
+        user = _user(username, first, last, Role.TECHNICIAN.value, is_staff=False, report=report)
+        if workforce_selectors.technician_of_user(user) is None:
+            workforce_services.technician_create(
+                by=admin,
+                name=name,
+                user=user,
+                team=teams[team],
+                phone=phone,
+                email=user.email,
+                home_latitude=Decimal(lat),
+                home_longitude=Decimal(lon),
+                hourly_cost=Decimal(cost),
+                skills=[(skills[code], level) for code, level in levels.items()],
+            )
+            report.add("technicians")
+
+    for sku, name, kind, unit, price, cost, serialized in data.ITEMS:
+        if _exact(catalog_selectors.item_list(user=admin, q=sku), sku=sku) is None:
+            catalog_services.item_create(
+                by=admin,
+                sku=sku,
+                name=name,
+                kind=kind,
+                unit=unit,
+                sales_price=Decimal(price),
+                cost_price=Decimal(cost),
+                is_serialized=serialized,
+            )
+            report.add("items")
+
+    for code, name, minutes, needs, internal, external in data.TASKS:
+        if _exact(catalog_selectors.task_list(user=admin, q=code), code=code) is None:
+            catalog_services.task_create(
+                by=admin,
+                code=code,
+                name=name,
+                default_duration_minutes=minutes,
+                internal_note=internal,
+                external_note=external,
+                required_skills=[(skills[skill], level) for skill, level in needs.items()],
+            )
+            report.add("tasks")
+
+    _load_customers(admin, groups, report)
+    return report
+
+
+def _load_customers(admin, groups, report: LoadReport) -> None:
+    street_turn = dict.fromkeys(data.TOWNS, 0)
+    for index, (name, group_code, towns) in enumerate(data.CUSTOMERS):
+        customer = _exact(customer_selectors.customer_list(user=admin, q=name), name=name)
+        if customer is None:
+            customer = customer_services.customer_create(
+                by=admin,
+                name=name,
+                vat_id=f"FI{2034567 + index * 7919 % 9000000:08d}",
+                agreement_group=groups[group_code],
+                email=f"info@{_domain(name)}",
+                phone=f"+358 9 {4100 + index * 37:04d} {100 + index * 13:03d}",
+                billing_address=f"{name}\nPL {100 + index}\n00{20 + index:03d} Helsinki",
+            )
+            report.add("customers")
+        for number, town in enumerate(towns, start=1):
+            postcode, lat, lon, streets = data.TOWNS[town]
+            turn = street_turn[town]
+            street_turn[town] += 1
+            site_name = name if len(towns) == 1 else f"{name}, building {chr(64 + number)}"
+            existing = customer_selectors.site_list(user=admin, customer_id=customer.pk)
+            if _exact(existing, name=site_name) is None:
+                customer_services.site_create(
+                    by=admin,
+                    customer=customer,
+                    name=site_name,
+                    address=f"{streets[turn % len(streets)]} {3 + (turn * 7) % 60}",
+                    postcode=f"{int(postcode) + (turn * 10) % 900:05d}",
+                    city=town,
+                    country="FI",
+                    latitude=lat + Decimal((turn * 37) % 41 - 20) / Decimal(1000),
+                    longitude=lon + Decimal((turn * 53) % 61 - 30) / Decimal(1000),
+                    timezone="Europe/Helsinki",
+                    access_notes="Keys at the lobby key box; code from the dispatcher."
+                    if turn % 3 == 0
+                    else "",
+                )
+                report.add("sites")
+        _load_contacts(admin, customer, index, report)
+
+
+def _load_contacts(admin, customer, index: int, report: LoadReport) -> None:
+    existing = customer_selectors.contact_list(user=admin, customer_id=customer.pk)
+    for offset in range(2):
+        first = data.FIRST_NAMES[(index + offset * 5) % len(data.FIRST_NAMES)]
+        last = data.LAST_NAMES[(index * 3 + offset) % len(data.LAST_NAMES)]
+        name = f"{first} {last}"
+        if _exact(existing, name=name) is not None:
+            continue
+        portal = customer.name == data.PORTAL_CUSTOMER and offset == 0
+        user = None
+        if portal:
+            user = _user(
+                "customer1", first, last, Role.CUSTOMER.value, is_staff=False, report=report
+            )
+        customer_services.contact_create(
+            by=admin,
+            customer=customer,
+            name=name,
+            role=data.CONTACT_ROLES[(index + offset) % len(data.CONTACT_ROLES)],
+            email=f"{_ascii(first)}.{_ascii(last)}@{_domain(customer.name)}",
+            phone=f"+358 50 {300 + index * 11 + offset:03d} {4400 + index * 29:04d}",
+            user=user,
+        )
+        report.add("contacts")
+
+
+def _ascii(text: str) -> str:
+    return text.lower().replace("ä", "a").replace("ö", "o").replace("å", "a").replace(" ", "")
+
+
+def _domain(name: str) -> str:
+    words = [w for w in name.replace(",", "").split() if w not in {"Oy", "As", "Kiinteistö"}]
+    return f"{_ascii(''.join(words[:2]))}.example"

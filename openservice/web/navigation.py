@@ -1,0 +1,35 @@
+"""The top bar's navigation: only what the user's role may use."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from openservice.core.roles import ROLE_LABELS, Role, primary_role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    key: str
+
+
+def navigation_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    items = [NavItem(_("Home"), reverse("web:home"), "home")]
+    if user.has_perm("customers.view_customer"):
+        # A customer's own company page is reached through the same URL (it redirects).
+        label = _("My company") if primary_role(user) == Role.CUSTOMER else _("Customers")
+        items.append(NavItem(label, reverse("customers:list"), "customers"))
+    if user.has_perm("workforce.view_technician"):
+        items.append(NavItem(_("Technicians"), reverse("workforce:list"), "technicians"))
+    if user.is_staff:
+        items.append(NavItem(_("Admin"), reverse("admin:index"), "admin"))
+    return items
+
+
+def role_label(user) -> str:
+    role = primary_role(user)
+    return str(ROLE_LABELS[role]) if role else ""
