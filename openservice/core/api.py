@@ -4,6 +4,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from openservice.core.auth import bearer_token
 from openservice.core.errors import DomainError
@@ -48,7 +49,7 @@ def revoke_token(request: HttpRequest):
             _("Send the token to revoke as the bearer token."), code="core.no_bearer_token"
         )
     token_revoke(raw=raw, by=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/auth/me", response=MeOut, summary="The authenticated user and their roles")

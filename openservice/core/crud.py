@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Schema
+from ninja.responses import Status
 
 from openservice.core.roles import require_perm
 from openservice.core.schemas import Id, PageIn, PageOut, paginate
@@ -60,7 +61,7 @@ def add_master_data_routes(router: Router, resource: MasterDataResource) -> None
     )
     def create_record(request: HttpRequest, payload: r.create_in):
         require_perm(request.auth, r.perm("add"))
-        return 201, r.create(request.auth, payload)
+        return Status(201, r.create(request.auth, payload))
 
     @router.patch(
         item_path, response=r.out, summary=f"Change a {r.verbose}", operation_id=f"update_{one}"
