@@ -57,7 +57,7 @@ def technician_user(make_user):
 def administrator(make_user):
     from openservice.core.roles import Role
 
-    return make_user(Role.ADMINISTRATOR, username="administrator")
+    return make_user(Role.ADMINISTRATOR, username="administrator", is_staff=True)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The REST API: one NinjaAPI that mounts each app's router and maps errors to one shape.
 
-Every error body is `{"code", "message", "details"}`: 401 not authenticated, 403 not allowed,
-404 unknown id, 409 a rule or conflict (`DomainError`), 422 input that fails validation.
+Every error body is `{"code", "message", "details"}`: 400 a body that is not JSON, 401 not
+authenticated, 403 not allowed, 404 unknown id, 409 a rule or conflict (`DomainError`), 422 input
+that fails validation.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -20,6 +21,7 @@ from openservice.customers.api import router as customers_router
 from openservice.workforce.api import router as workforce_router
 
 ERROR_STATUSES = {
+    "400": "Malformed request (for example a body that is not JSON)",
     "401": "Not authenticated",
     "403": "Not allowed",
     "404": "Not found",
@@ -52,6 +54,10 @@ class OpenServiceAPI(NinjaAPI):
                 responses = operation.setdefault("responses", {})
                 for status, description in ERROR_STATUSES.items():
                     responses.setdefault(status, {"description": description, "content": error_ref})
+                if "requestBody" in operation:
+                    responses.setdefault(
+                        "400", {"description": "Malformed request body", "content": error_ref}
+                    )
                 if method == "post":
                     operation.setdefault("parameters", []).append(
                         {

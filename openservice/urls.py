@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from openservice.api import api
-from openservice.web.views import healthz
+from openservice.web.views import api_not_found, healthz
 
 admin.site.site_header = "OpenService"
 admin.site.site_title = "OpenService"
@@ -10,6 +10,7 @@ admin.site.site_title = "OpenService"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("openservice.customers.urls")),

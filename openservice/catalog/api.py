@@ -1,5 +1,6 @@
 """API for items and service tasks."""
 
+from decimal import Decimal
 from typing import Literal
 
 from ninja import Field, Router, Schema
@@ -39,8 +40,8 @@ class ItemCreateIn(Schema):
     description: Text(5000) = ""
     kind: Kind = "part"
     unit: Text(10, min_length=1) = "pcs"
-    sales_price: MoneyIn = 0
-    cost_price: MoneyIn = 0
+    sales_price: MoneyIn = Decimal("0.00")
+    cost_price: MoneyIn = Decimal("0.00")
     is_serialized: bool = False
 
 

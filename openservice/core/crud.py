@@ -69,7 +69,10 @@ def add_master_data_routes(router: Router, resource: MasterDataResource) -> None
     def update_record(request: HttpRequest, id: Path[Id], payload: r.update_in):
         require_perm(request.auth, r.perm("change"))
         instance = r.get(request.auth, id)
-        return r.update(request.auth, instance, payload.dict(exclude_unset=True))
+        # Only the fields the client sent, but each in full: exclude_unset would also drop
+        # defaulted fields inside nested rows (a skill row without its level).
+        changes = payload.dict(include=payload.model_fields_set)
+        return r.update(request.auth, instance, changes)
 
     @router.post(
         f"{item_path}/deactivate",

@@ -6,7 +6,7 @@ Pure: no Django imports. Currency precision comes from CLDR via babel (EUR 2, JP
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, get_currency_precision, is_currency
 
 ZERO = Decimal("0")
 
@@ -18,7 +18,12 @@ class MoneyError(ValueError):
 @lru_cache(maxsize=256)
 def currency_exponent(currency: str) -> Decimal:
     """The quantum for a currency: Decimal('0.01') for EUR."""
-    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+    if (
+        len(currency) != 3
+        or not currency.isalpha()
+        or not currency.isupper()
+        or not is_currency(currency)
+    ):
         raise MoneyError(f"not an ISO 4217 currency code: {currency!r}")
     return Decimal(1).scaleb(-get_currency_precision(currency))
 

@@ -1,6 +1,6 @@
 """Shared read helpers: free-text search and whitelisted ordering for list selectors."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 
 def text_search(queryset: QuerySet, q: str | None, fields: list[str]) -> QuerySet:
@@ -17,12 +17,14 @@ def ordered(
     queryset: QuerySet, order_by: str | None, allowed: dict[str, str], *, default: tuple[str, ...]
 ) -> QuerySet:
     """Sort by a public key ('name' or '-name') mapped to a field; pk breaks ties so pages
-    never repeat or skip rows. Keys outside `allowed` are refused earlier, by the schema."""
+    never repeat or skip rows; empty values sort last on every database. Keys outside `allowed`
+    are refused earlier, by the schema."""
     if not order_by:
         return queryset.order_by(*default)
-    descending = "-" if order_by.startswith("-") else ""
-    field = allowed[order_by.lstrip("-")]
-    return queryset.order_by(f"{descending}{field}", f"{descending}pk")
+    field = F(allowed[order_by.lstrip("-")])
+    if order_by.startswith("-"):
+        return queryset.order_by(field.desc(nulls_last=True), "-pk")
+    return queryset.order_by(field.asc(nulls_last=True), "pk")
 
 
 def recent_audit_events(*, limit: int = 8):

@@ -21,7 +21,8 @@ def _customer_scope(user) -> Q | None:
     if is_staff_member(user):
         return None
     if has_role(user, Role.CUSTOMER):
-        return Q(contacts__user=user)
+        # Same rule as customer_of_user: a deactivated contact's login no longer sees the data.
+        return Q(contacts__user=user, contacts__is_active=True)
     return Q(pk__in=[])
 
 

@@ -100,7 +100,8 @@ def customer_update(*, customer: Customer, by, **changes) -> Customer:
 @transaction.atomic
 def customer_set_active(*, customer: Customer, by, is_active: bool) -> Customer:
     """Deactivated customers stay on record (history, invoices) but get no new work."""
-    was_active = customer.is_active
+    # Read the locked row, not the caller's copy: a stale copy would publish the event twice.
+    was_active = Customer.objects.select_for_update().get(pk=customer.pk).is_active
     verb = "customer.activated" if is_active else "customer.deactivated"
     customer = record_set_active(customer, by=by, verb=verb, is_active=is_active)
     if was_active and not is_active:
@@ -130,7 +131,7 @@ def site_update(*, site: Site, by, **changes) -> Site:
 def site_set_active(*, site: Site, by, is_active: bool) -> Site:
     if is_active and not site.customer.is_active:
         raise CustomerInactive(customer_id=site.customer_id)
-    was_active = site.is_active
+    was_active = Site.objects.select_for_update().get(pk=site.pk).is_active
     verb = "site.activated" if is_active else "site.deactivated"
     site = record_set_active(site, by=by, verb=verb, is_active=is_active)
     if was_active and not is_active:

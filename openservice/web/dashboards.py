@@ -1,6 +1,6 @@
 """What each role's home page shows, built from the apps' selectors."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from openservice.catalog.selectors import item_list, task_list
 from openservice.core.roles import ROLE_LABELS, ROLE_PRECEDENCE
@@ -31,7 +31,9 @@ def manager_home(user) -> dict:
 
 
 def dispatcher_home(user) -> dict:
-    teams = team_list(user=user, is_active=True).annotate(technician_count=Count("technicians"))
+    teams = team_list(user=user, is_active=True).annotate(
+        technician_count=Count("technicians", filter=Q(technicians__is_active=True))
+    )
     return {
         "teams": teams,
         "technicians": technician_list(user=user, is_active=True),

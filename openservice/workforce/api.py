@@ -1,5 +1,9 @@
 """API for skills, dispatch teams and technicians."""
 
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
@@ -195,7 +199,7 @@ class TechnicianCreateIn(Schema):
     skills: list[TechnicianSkillIn] = Field(default_factory=list, max_length=100)
     home_latitude: Latitude | None = None
     home_longitude: Longitude | None = None
-    hourly_cost: MoneyIn = 0
+    hourly_cost: MoneyIn = Decimal("0.00")
 
 
 class TechnicianUpdateIn(Schema):
@@ -222,6 +226,18 @@ class TechnicianFilters(Schema):
     order_by: order_by_param(selectors.TECHNICIAN_ORDERING) = None
 
 
+LINK_FIELDS = {"user": "user_id", "team": "team_id", "owner": "owner_id"}
+
+
+def _in_payload_terms(write: Callable[[], Any]) -> Any:
+    """Run a write; field errors name the payload's fields (`user_id`, not the model's `user`)."""
+    try:
+        return write()
+    except InvalidInput as exc:
+        errors = {LINK_FIELDS.get(name, name): msgs for name, msgs in exc.field_errors.items()}
+        raise InvalidInput(errors) from exc
+
+
 def _technician_payload(user, data: dict) -> dict:
     if data.get("skills") is not None:
         data["skills"] = [dict(row) for row in data["skills"]]
@@ -240,11 +256,13 @@ add_master_data_routes(
         filters=TechnicianFilters,
         list=selectors.technician_list,
         get=lambda user, pk: selectors.technician_get(user=user, technician_id=pk),
-        create=lambda user, data: services.technician_create(
-            by=user, **_technician_payload(user, data.dict())
+        create=lambda user, data: _in_payload_terms(
+            lambda: services.technician_create(by=user, **_technician_payload(user, data.dict()))
         ),
-        update=lambda user, technician, changes: services.technician_update(
-            technician=technician, by=user, **_technician_payload(user, changes)
+        update=lambda user, technician, changes: _in_payload_terms(
+            lambda: services.technician_update(
+                technician=technician, by=user, **_technician_payload(user, changes)
+            )
         ),
         set_active=lambda user, technician, active: services.technician_set_active(
             technician=technician, by=user, is_active=active

@@ -112,7 +112,13 @@ def technician_update(
 
 @transaction.atomic
 def technician_set_active(*, technician: Technician, by, is_active: bool) -> Technician:
-    was_active = technician.is_active
+    # Read the state under the row lock: the caller's instance may be stale, and the event
+    # must be published once per actual deactivation.
+    was_active = (
+        Technician.objects.select_for_update()
+        .values_list("is_active", flat=True)
+        .get(pk=technician.pk)
+    )
     verb = "technician.activated" if is_active else "technician.deactivated"
     technician = record_set_active(technician, by=by, verb=verb, is_active=is_active)
     if was_active and not is_active:
