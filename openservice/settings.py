@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",
     # Our apps, in dependency order (a lower app never imports a higher one).
     "openservice.core",
     "openservice.customers",

@@ -12,6 +12,12 @@ class TechnicianFilterForm(forms.Form):
         choices=[("true", _("Active")), ("false", _("Inactive")), ("all", _("All"))],
     )
 
+    order_by = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[("", _("Name")), ("-name", _("Name, Z–A")), ("team", _("Team"))],
+    )
+
     def __init__(self, *args, teams=(), skills=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team_id"].choices = [("", _("All"))] + [(t.pk, t.name) for t in teams]
@@ -30,4 +36,5 @@ class TechnicianFilterForm(forms.Form):
             "is_active": {"true": True, "false": False, "all": None}.get(
                 data.get("is_active") or "true"
             ),
+            "order_by": data.get("order_by") or None,
         }
