@@ -18,6 +18,7 @@ from openservice.core.auth import BearerAuth, SessionAuth
 from openservice.core.errors import DomainError
 from openservice.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from openservice.customers.api import router as customers_router
+from openservice.equipment.api import router as equipment_router
 from openservice.workforce.api import router as workforce_router
 
 ERROR_STATUSES = {
@@ -54,10 +55,6 @@ class OpenServiceAPI(NinjaAPI):
                 responses = operation.setdefault("responses", {})
                 for status, description in ERROR_STATUSES.items():
                     responses.setdefault(status, {"description": description, "content": error_ref})
-                if "requestBody" in operation:
-                    responses.setdefault(
-                        "400", {"description": "Malformed request body", "content": error_ref}
-                    )
                 if method == "post":
                     operation.setdefault("parameters", []).append(
                         {
@@ -132,3 +129,4 @@ api.add_router("/", core_router)
 api.add_router("/", customers_router)
 api.add_router("/", catalog_router)
 api.add_router("/", workforce_router)
+api.add_router("/", equipment_router)

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "openservice.customers",
     "openservice.workforce",
     "openservice.catalog",
+    "openservice.equipment",
     "openservice.demo",
     "openservice.web",
 ]

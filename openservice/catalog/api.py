@@ -1,13 +1,27 @@
 """API for items and service tasks."""
 
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from ninja import Field, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Query, Router, Schema
+from ninja.responses import Status
 
-from openservice.catalog import selectors, services
+from openservice.catalog import bom_services, selectors, services
 from openservice.core.crud import MasterDataResource, add_master_data_routes
-from openservice.core.schemas import Id, MoneyIn, MoneyOut, Text, order_by_param
+from openservice.core.errors import InvalidInput, NotFound
+from openservice.core.roles import require_perm
+from openservice.core.schemas import (
+    Id,
+    MoneyIn,
+    MoneyOut,
+    PageIn,
+    PageOut,
+    Text,
+    order_by_param,
+    paginate,
+)
 from openservice.workforce.selectors import skill_levels_from_ids
 
 router = Router(tags=["catalog"])
@@ -172,3 +186,224 @@ add_master_data_routes(
         ),
     ),
 )
+
+
+# Bills of materials
+
+
+BomStatus = Literal["draft", "approved", "retired"]
+
+
+class BomLineOut(Schema):
+    id: int
+    component_item_id: int
+    component_sku: str
+    quantity: Decimal
+    position: str
+    parent_line_id: int | None
+
+    @staticmethod
+    def resolve_component_sku(line) -> str:
+        return line.component_item.sku
+
+    @staticmethod
+    def resolve_parent_line_id(line) -> int | None:
+        return line.parent_id
+
+
+class BomOut(Schema):
+    id: int
+    item_id: int
+    item_sku: str
+    version: int
+    status: BomStatus
+    valid_from: date | None
+    valid_to: date | None
+    note: str
+    copied_from_id: int | None
+    approved_at: datetime | None
+    lines: list[BomLineOut]
+
+    @staticmethod
+    def resolve_item_sku(bom) -> str:
+        return bom.item.sku
+
+    @staticmethod
+    def resolve_lines(bom) -> list:
+        return selectors.bom_lines(bom)
+
+
+class BomSummaryOut(Schema):
+    id: int
+    item_id: int
+    item_sku: str
+    version: int
+    status: BomStatus
+    valid_from: date | None
+    valid_to: date | None
+    line_count: int
+
+    @staticmethod
+    def resolve_item_sku(bom) -> str:
+        return bom.item.sku
+
+
+class BomCreateIn(Schema):
+    item_id: Id
+    valid_from: date | None = None
+    valid_to: date | None = None
+    note: Text(2000) = ""
+
+
+class BomUpdateIn(Schema):
+    valid_from: date | None = None
+    valid_to: date | None = None
+    note: Text(2000) = None
+
+
+class BomFilters(Schema):
+    item_id: Id | None = None
+    status: BomStatus | None = None
+    q: Text(100) | None = Field(None, description="Item SKU, item name or note contains")
+
+
+Quantity = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
+
+
+class BomLineIn(Schema):
+    component_item_id: Id
+    quantity: Quantity = Decimal(1)
+    position: Text(40) = ""
+    parent_line_id: Id | None = None
+
+
+class BomLineUpdateIn(Schema):
+    component_item_id: Id = None
+    quantity: Quantity = None
+    position: Text(40) = None
+    parent_line_id: Id | None = None
+
+
+def _item_field(user, field: str, item_id: int):
+    try:
+        return selectors.item_get(user=user, item_id=item_id)
+    except NotFound as exc:
+        raise InvalidInput({field: [_("No item has the id %s.") % item_id]}) from exc
+
+
+def _line_changes(user, bom, data: dict) -> dict:
+    changes = {}
+    if "component_item_id" in data:
+        changes["component_item"] = _item_field(
+            user, "component_item_id", data["component_item_id"]
+        )
+    if "quantity" in data:
+        changes["quantity"] = data["quantity"]
+    if "position" in data:
+        changes["position"] = data["position"]
+    if "parent_line_id" in data:
+        parent_id = data["parent_line_id"]
+        try:
+            changes["parent"] = parent_id and selectors.bom_line_get(bom=bom, line_id=parent_id)
+        except NotFound as exc:
+            raise InvalidInput({"parent_line_id": [_("No line of this BOM has that id.")]}) from exc
+    return changes
+
+
+def _bom(request, bom_id: int, perm: str = "view"):
+    require_perm(request.auth, f"catalog.{perm}_bom")
+    return selectors.bom_get(user=request.auth, bom_id=bom_id)
+
+
+@router.get("/boms", response=PageOut[BomSummaryOut], operation_id="list_boms", summary="List BOMs")
+def list_boms(request, filters: Query[BomFilters], page: Query[PageIn]):
+    require_perm(request.auth, "catalog.view_bom")
+    return paginate(selectors.bom_list(user=request.auth, **filters.dict(exclude_none=True)), page)
+
+
+@router.get("/boms/{id}", response=BomOut, operation_id="get_bom", summary="Get a BOM version")
+def get_bom(request, id: Path[Id]):
+    return _bom(request, id)
+
+
+@router.post(
+    "/boms", response={201: BomOut}, operation_id="create_bom", summary="Create a draft version"
+)
+def create_bom(request, payload: BomCreateIn):
+    require_perm(request.auth, "catalog.add_bom")
+    data = payload.dict()
+    item = _item_field(request.auth, "item_id", data.pop("item_id"))
+    return Status(201, bom_services.bom_create(by=request.auth, item=item, **data))
+
+
+@router.patch("/boms/{id}", response=BomOut, operation_id="update_bom", summary="Change a draft")
+def update_bom(request, id: Path[Id], payload: BomUpdateIn):
+    bom = _bom(request, id, "change")
+    return bom_services.bom_update(bom=bom, by=request.auth, **payload.dict(exclude_unset=True))
+
+
+@router.post(
+    "/boms/{id}/lines",
+    response={201: BomLineOut},
+    operation_id="add_bom_line",
+    summary="Add a line to a draft",
+)
+def add_bom_line(request, id: Path[Id], payload: BomLineIn):
+    bom = _bom(request, id, "change")
+    changes = _line_changes(request.auth, bom, payload.dict())
+    return Status(201, bom_services.bom_line_add(bom=bom, by=request.auth, **changes))
+
+
+@router.patch(
+    "/boms/{id}/lines/{line_id}",
+    response=BomLineOut,
+    operation_id="update_bom_line",
+    summary="Change a draft's line",
+)
+def update_bom_line(request, id: Path[Id], line_id: Path[Id], payload: BomLineUpdateIn):
+    bom = _bom(request, id, "change")
+    line = selectors.bom_line_get(bom=bom, line_id=line_id)
+    changes = _line_changes(request.auth, bom, payload.dict(exclude_unset=True))
+    return bom_services.bom_line_update(line=line, by=request.auth, **changes)
+
+
+@router.delete(
+    "/boms/{id}/lines/{line_id}",
+    response={204: None},
+    operation_id="remove_bom_line",
+    summary="Remove a draft's line (and the lines under it)",
+)
+def remove_bom_line(request, id: Path[Id], line_id: Path[Id]):
+    bom = _bom(request, id, "change")
+    bom_services.bom_line_remove(
+        line=selectors.bom_line_get(bom=bom, line_id=line_id), by=request.auth
+    )
+    return Status(204, None)
+
+
+@router.post(
+    "/boms/{id}/approve", response=BomOut, operation_id="approve_bom", summary="Approve a draft"
+)
+def approve_bom(request, id: Path[Id]):
+    return bom_services.bom_approve(bom=_bom(request, id, "change"), by=request.auth)
+
+
+@router.post(
+    "/boms/{id}/retire",
+    response=BomOut,
+    operation_id="retire_bom",
+    summary="Retire an approved version",
+)
+def retire_bom(request, id: Path[Id]):
+    return bom_services.bom_retire(bom=_bom(request, id, "change"), by=request.auth)
+
+
+@router.post(
+    "/boms/{id}/copy",
+    response={200: BomOut},
+    operation_id="copy_bom",
+    summary="Copy a version to a new draft",
+)
+def copy_bom(request, id: Path[Id]):
+    require_perm(request.auth, "catalog.add_bom")
+    return bom_services.bom_copy(bom=_bom(request, id), by=request.auth)

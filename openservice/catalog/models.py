@@ -1,5 +1,7 @@
 """Items (parts, products, services, fees) and the service tasks technicians perform."""
 
+from decimal import Decimal
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -105,3 +107,102 @@ class TaskSkill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.skill_id} ≥ {self.min_level}"
+
+
+class Bom(TimeStampedModel):
+    """One version of an item's bill of materials.
+
+    A draft is edited freely; approving freezes it. At most one approved version of an item is
+    valid on any date (checked under a lock on the item in `bom_approve`). Changing an approved
+    structure means copying it to a new draft version.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+        RETIRED = "retired", _("Retired")
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="boms"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    copied_from = models.ForeignKey(
+        "self",
+        verbose_name=_("copied from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="copies",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bill of materials")
+        verbose_name_plural = _("bills of materials")
+        ordering = ["item__sku", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "version"], name="bom_item_version_unique"),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="bom_valid_to_not_before_from",
+                violation_error_message=_("Valid to must not be before valid from."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.sku} v{self.version}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def is_valid_on(self, day) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+
+class BomLine(models.Model):
+    """A component of a BOM version; `parent` nests lines into sub-assemblies within one BOM."""
+
+    bom = models.ForeignKey(Bom, on_delete=models.CASCADE, related_name="lines")
+    component_item = models.ForeignKey(
+        Item, verbose_name=_("component"), on_delete=models.PROTECT, related_name="used_in_lines"
+    )
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=12,
+        decimal_places=3,
+        default=1,
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    position = models.CharField(_("position"), max_length=40, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent line"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("BOM line")
+        verbose_name_plural = _("BOM lines")
+        ordering = ["bom", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="bom_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position or '-'} {self.component_item_id} × {self.quantity}"

@@ -1,8 +1,8 @@
 """Reads for items and service tasks. Staff read the catalog; customers do not."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from openservice.catalog.models import Item, ServiceTask, TaskSkill
+from openservice.catalog.models import Bom, BomLine, Item, ServiceTask, TaskSkill
 from openservice.core.errors import NotFound
 from openservice.core.roles import is_staff_member
 from openservice.core.selectors import ordered, text_search
@@ -63,3 +63,63 @@ def task_get(*, user, task_id: int) -> ServiceTask:
     if task is None:
         raise NotFound(task_id=task_id)
     return task
+
+
+def bom_list(
+    *,
+    user,
+    item_id: int | None = None,
+    status: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Bom]:
+    boms = Bom.objects.select_related("item") if is_staff_member(user) else Bom.objects.none()
+    boms = text_search(boms, q, ["item__sku", "item__name", "note"])
+    if item_id is not None:
+        boms = boms.filter(item_id=item_id)
+    if status:
+        boms = boms.filter(status=status)
+    return boms.annotate(line_count=Count("lines")).order_by("item__sku", "-version")
+
+
+def bom_get(*, user, bom_id: int) -> Bom:
+    bom = bom_list(user=user).filter(pk=bom_id).first()
+    if bom is None:
+        raise NotFound(bom_id=bom_id)
+    return bom
+
+
+def bom_lines(bom: Bom) -> list[BomLine]:
+    return list(bom.lines.select_related("component_item").order_by("position", "pk"))
+
+
+def bom_line_get(*, bom: Bom, line_id: int) -> BomLine:
+    line = bom.lines.select_related("bom", "component_item").filter(pk=line_id).first()
+    if line is None:
+        raise NotFound(line_id=line_id)
+    return line
+
+
+def bom_valid_on(item_id: int, day) -> Bom | None:
+    """The approved version of the item's BOM valid on the day, if any."""
+    return (
+        Bom.objects.filter(item_id=item_id, status=Bom.Status.APPROVED)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .first()
+    )
+
+
+def bom_versions(*, user, item_id: int) -> list[Bom]:
+    """All versions of an item's BOM with their lines, oldest first (for side-by-side views)."""
+    return list(
+        bom_list(user=user, item_id=item_id)
+        .prefetch_related(
+            Prefetch("lines", queryset=BomLine.objects.select_related("component_item"))
+        )
+        .order_by("version")
+    )
+
+
+def bom_current(bom: Bom) -> Bom:
+    """The BOM as stored now (a caller's instance may predate an approval)."""
+    return Bom.objects.select_related("item").get(pk=bom.pk)
