@@ -20,13 +20,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openservice.settings")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 Path(os.environ["VAR_DIR"], "static").mkdir(exist_ok=True)
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
 
 ENDPOINTS = ["customers", "sites", "contacts", "items", "tasks", "technicians", "skills", "teams"]
 ROUNDS = 60

@@ -374,3 +374,169 @@ USERS = [
     ("admin", "Ada", "Admin", "Administrator", True),
 ]
 PASSWORD = "demo"
+
+# Object groups: code, name
+OBJECT_GROUPS = [
+    ("LIFT", "Passenger lifts"),
+    ("ESC", "Escalators"),
+    ("AHU", "Air handling units"),
+    ("HP", "Heat pumps"),
+    ("CHL", "Chillers"),
+]
+
+# BOM versions per item: (valid_from, valid_to, [(position, sku, quantity, [nested lines])])
+# Dates are ISO strings; None is open-ended. The drive's own BOM expands inside every lift.
+BOMS = {
+    "LFT-DRV-11": [
+        (None, None, [("CTRL", "LFT-CTRL-B", "1", []), ("BRK", "LFT-BRAKE", "1", [])]),
+    ],
+    "LFT-MRL-630": [
+        (
+            None,
+            "2023-12-31",
+            [
+                ("DRV", "LFT-DRV-11", "1", []),
+                ("DOOR", "LFT-DOOR-OP", "2", [("ROLL", "LFT-ROLLER", "1", [])]),
+                ("LC", "LFT-LIGHTC", "1", []),
+                ("ROPE", "LFT-ROPE-10", "36", []),
+                ("COP", "LFT-BTN", "8", []),
+            ],
+        ),
+        (
+            "2024-01-01",
+            None,
+            [
+                ("DRV", "LFT-DRV-11", "1", []),
+                ("DOOR", "LFT-DOOR-OP", "2", [("ROLL", "LFT-ROLLER", "1", [])]),
+                ("LC", "LFT-LIGHTC", "1", []),
+                ("ROPE", "LFT-ROPE-10", "36", []),
+                ("COP", "LFT-BTN", "8", []),
+                ("GW", "AUTO-GW", "1", []),
+            ],
+        ),
+    ],
+    "LFT-HYD-1000": [
+        (
+            None,
+            "2022-12-31",
+            [
+                ("CTRL", "LFT-CTRL-B", "1", []),
+                ("DOOR", "LFT-DOOR-OP", "2", []),
+                ("OIL", "LFT-OIL-46", "120", []),
+            ],
+        ),
+        (
+            "2023-01-01",
+            None,
+            [
+                ("CTRL", "LFT-CTRL-B", "1", []),
+                ("DOOR", "LFT-DOOR-OP", "2", []),
+                ("OIL", "LFT-OIL-46", "120", []),
+                ("LC", "LFT-LIGHTC", "1", []),
+            ],
+        ),
+    ],
+    "ESC-30-1000": [
+        (
+            None,
+            None,
+            [
+                ("STEP", "ESC-STEP", "12", []),
+                ("RAIL", "ESC-HANDRAIL", "24", []),
+                ("COMB", "ESC-COMB", "4", []),
+            ],
+        ),
+    ],
+    "AHU-3000": [
+        (
+            None,
+            "2022-12-31",
+            [
+                ("FAN", "AHU-FAN-EC", "1", []),
+                ("FLT", "AHU-FLT-F7", "2", []),
+                ("BELT", "AHU-BELT-SPA", "2", []),
+                ("HRW", "AHU-HRW-MOT", "1", []),
+                ("TS", "HVAC-TS-PT1000", "2", []),
+            ],
+        ),
+        (
+            "2023-01-01",
+            None,
+            [
+                ("FAN", "AHU-FAN-EC", "1", []),
+                ("FLT", "AHU-FLT-F7", "2", []),
+                ("HRW", "AHU-HRW-MOT", "1", []),
+                ("TS", "HVAC-TS-PT1000", "3", []),
+                ("DMP", "HVAC-DMP-ACT", "2", []),
+            ],
+        ),
+    ],
+    "AHU-8000": [
+        (
+            None,
+            None,
+            [
+                ("FAN", "AHU-FAN-EC", "2", []),
+                ("FLT", "AHU-FLT-F7", "4", []),
+                ("HRW", "AHU-HRW-MOT", "1", []),
+                ("DMP", "HVAC-DMP-ACT", "2", []),
+                ("TS", "HVAC-TS-PT1000", "3", []),
+                ("PS", "HVAC-PS-DP", "2", []),
+            ],
+        ),
+    ],
+    "HP-AW-16": [
+        (
+            None,
+            "2023-06-30",
+            [
+                ("PMP", "HP-CIRC-PMP", "1", []),
+                ("FD", "COOL-FDRY", "1", []),
+                ("CTRL", "AUTO-DDC", "1", []),
+            ],
+        ),
+        (
+            "2023-07-01",
+            None,
+            [
+                ("PMP", "HP-CIRC-PMP", "1", []),
+                ("FD", "COOL-FDRY", "1", []),
+                ("CTRL", "AUTO-DDC", "1", []),
+                ("GW", "AUTO-GW", "1", []),
+            ],
+        ),
+    ],
+    "CHL-120": [
+        (
+            None,
+            None,
+            [
+                ("FD", "COOL-FDRY", "2", []),
+                ("CTRL", "AUTO-DDC", "1", []),
+                ("PMP", "HP-CIRC-PMP", "2", []),
+            ],
+        ),
+    ],
+}
+
+# Installed models, cycled over the customers' sites: (sku, group, serial prefix, warranty years)
+OBJECT_MODELS = [
+    ("LFT-MRL-630", "LIFT", "KM", 2),
+    ("AHU-3000", "AHU", "AH", 2),
+    ("LFT-HYD-1000", "LIFT", "HY", 2),
+    ("AHU-8000", "AHU", "AX", 3),
+    ("HP-AW-16", "HP", "HP", 5),
+    ("ESC-30-1000", "ESC", "ES", 2),
+    ("CHL-120", "CHL", "CH", 3),
+]
+OBJECT_COUNT = 60
+# Past replacements: (model sku, slot to replace, replacement sku, reason)
+REPLACEMENTS = {
+    "LFT-MRL-630": ("DOOR", "LFT-DOOR-OP", "Door operator worn out"),
+    "LFT-HYD-1000": ("CTRL", "LFT-CTRL-B", "Controller board failure after a power surge"),
+    "AHU-3000": ("FAN", "AHU-FAN-EC", "Fan bearing noise"),
+    "AHU-8000": ("FAN", "AHU-FAN-EC", "Fan motor burnt"),
+    "HP-AW-16": ("PMP", "HP-CIRC-PMP", "Circulation pump leaking"),
+    "ESC-30-1000": ("COMB", "ESC-COMB", "Broken comb teeth"),
+    "CHL-120": ("FD", "COOL-FDRY", "Filter drier clogged"),
+}

@@ -6,18 +6,23 @@ Runs in one transaction: a failure leaves the database as it was.
 """
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from openservice.catalog import bom_services
 from openservice.catalog import selectors as catalog_selectors
 from openservice.catalog import services as catalog_services
 from openservice.core.roles import Role
 from openservice.customers import selectors as customer_selectors
 from openservice.customers import services as customer_services
 from openservice.demo import data
+from openservice.equipment import selectors as equipment_selectors
+from openservice.equipment import services as equipment_services
+from openservice.equipment.tree import flatten
 from openservice.workforce import selectors as workforce_selectors
 from openservice.workforce import services as workforce_services
 
@@ -143,6 +148,7 @@ def load_demo() -> LoadReport:
             report.add("tasks")
 
     _load_customers(admin, groups, report)
+    _load_equipment(admin, report)
     return report
 
 
@@ -220,3 +226,103 @@ def _ascii(text: str) -> str:
 def _domain(name: str) -> str:
     words = [w for w in name.replace(",", "").split() if w not in {"Oy", "As", "Kiinteistö"}]
     return f"{_ascii(''.join(words[:2]))}.example"
+
+
+def _load_equipment(admin, report: LoadReport) -> None:
+    """Object groups, two-version BOMs for lift and HVAC models, and installed objects with
+    some past replacements, upgrades and expired warranties."""
+    items = {
+        item.sku: item for item in catalog_selectors.item_list(user=admin).filter(is_active=True)
+    }
+    groups = {}
+    for code, name in data.OBJECT_GROUPS:
+        group = equipment_selectors.object_group_by_code(code)
+        if group is None:
+            group = equipment_services.object_group_create(by=admin, code=code, name=name)
+            report.add("object groups")
+        groups[code] = group
+
+    for sku, versions in data.BOMS.items():
+        item = items[sku]
+        if catalog_selectors.bom_list(user=admin, item_id=item.pk).exists():
+            continue
+        for valid_from, valid_to, lines in versions:
+            bom = bom_services.bom_create(
+                by=admin,
+                item=item,
+                valid_from=valid_from and date.fromisoformat(valid_from),
+                valid_to=valid_to and date.fromisoformat(valid_to),
+            )
+            _add_bom_lines(admin, bom, items, lines)
+            bom_services.bom_approve(bom=bom, by=admin)
+            report.add("BOM versions")
+
+    today = date.today()
+    for index, (customer, site) in enumerate(_object_places(admin)):
+        sku, group, prefix, warranty_years = data.OBJECT_MODELS[index % len(data.OBJECT_MODELS)]
+        installed_on = date(2017 + index % 9, 1 + (index * 5) % 12, 1 + (index * 7) % 28)
+        serial = f"{prefix}-{installed_on.year}-{1000 + index}"
+        if equipment_selectors.object_list(user=admin, serial=serial).exists():
+            continue
+        obj = equipment_services.object_create(
+            by=admin,
+            customer=customer,
+            site=site,
+            item=items[sku],
+            serial_number=serial,
+            installed_on=installed_on,
+            warranty_ends_on=installed_on.replace(year=installed_on.year + warranty_years),
+            group=groups[group],
+        )
+        report.add("service objects")
+        if index % 3 == 0:
+            slot, replacement, reason = data.REPLACEMENTS[sku]
+            on = min(installed_on + timedelta(days=400 + index * 9), today)
+            _replace_in_slot(admin, obj, slot, items[replacement], f"R{serial}", reason, on)
+            report.add("replacements")
+        if sku == "LFT-MRL-630" and obj.bom is not None and obj.bom.version == 1 and index % 2:
+            newer = catalog_selectors.bom_valid_on(obj.item_id, date(2024, 3, 1))
+            equipment_services.object_upgrade_bom(
+                obj=obj, to_bom=newer, by=admin, on=max(date(2024, 3, 1), installed_on)
+            )
+            report.add("BOM upgrades")
+
+
+def _add_bom_lines(admin, bom, items, lines, parent=None) -> None:
+    for position, sku, quantity, children in lines:
+        line = bom_services.bom_line_add(
+            bom=bom,
+            by=admin,
+            component_item=items[sku],
+            quantity=Decimal(quantity),
+            position=position,
+            parent=parent,
+        )
+        _add_bom_lines(admin, bom, items, children, parent=line)
+
+
+def _object_places(admin) -> list:
+    """(customer, site) for each demo object: three at the portal customer's sites first,
+    then round the other customers' sites."""
+    sites = list(customer_selectors.site_list(user=admin, is_active=True).order_by("pk"))
+    portal = [site for site in sites if site.customer.name == data.PORTAL_CUSTOMER]
+    others = [site for site in sites if site.customer.name != data.PORTAL_CUSTOMER]
+    places = [portal[i % len(portal)] for i in range(3)]
+    places += [others[i % len(others)] for i in range(data.OBJECT_COUNT - len(places))]
+    return [(site.customer, site) for site in places]
+
+
+def _replace_in_slot(admin, obj, slot, item, serial, reason, on) -> None:
+    tree = flatten(equipment_selectors.component_tree(obj, on=on))
+    node = next((node for node in tree if node.slot == slot), None)
+    if node is None:
+        return
+    equipment_services.component_replace(
+        obj=obj,
+        component=equipment_selectors.component_get(obj, node.id),
+        by=admin,
+        item=item,
+        serial=serial if item.is_serialized else "",
+        reason=reason,
+        on=on,
+    )

@@ -57,7 +57,7 @@ class ServiceObject(TimeStampedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="objects",
+        related_name="service_objects",
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE

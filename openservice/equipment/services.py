@@ -34,11 +34,20 @@ from openservice.equipment.errors import (
     ReplacementInFuture,
     SerialInUse,
 )
-from openservice.equipment.models import Component, ServiceObject
+from openservice.equipment.models import Component, ObjectGroup, ServiceObject
 from openservice.equipment.tree import slot_of, structure_diff, units
 
 OBJECT_FIELDS = ("site", "serial_number", "warranty_ends_on", "group", "note", "installed_on")
 MAX_DEPTH = 12
+
+
+COUNTABLE_UNITS = {"pcs", "set", "pc", "ea", "unit"}
+
+
+def _countable(item: Item) -> bool:
+    """Whether a line's quantity is a number of separate units (pieces, sets, serialized
+    items) rather than an amount of bulk material (metres of rope, litres of oil)."""
+    return item.is_serialized or item.unit.lower() in COUNTABLE_UNITS
 
 
 @dataclass
@@ -75,7 +84,7 @@ def plan_structure(lines: list, sub_boms: _SubBoms, parent_slot: str = "", path=
         planned = []
         for line in children_of.get(parent_id, []):
             slot = slot_of(parent_slot, line.position, line.component_item.sku)
-            for quantity in units(line.quantity):
+            for quantity in units(line.quantity, countable=_countable(line.component_item)):
                 unit = PlannedUnit(line.component_item_id, line.position, slot, quantity)
                 if line.pk in children_of:
                     unit.children = plan(line.pk, slot, path)
@@ -197,16 +206,14 @@ def _open_components(obj: ServiceObject) -> list[Component]:
     return list(obj.components.filter(removed_on__isnull=True).order_by("pk"))
 
 
-def _subtree(root: Component, open_components: list[Component]) -> list[Component]:
-    """The unit and every open unit below it."""
-    children: dict[int, list[Component]] = {}
-    for component in open_components:
-        children.setdefault(component.parent_id, []).append(component)
-    result, stack = [], [root]
-    while stack:
-        node = stack.pop()
-        result.append(node)
-        stack.extend(children.get(node.pk, []))
+def _subtree(root: Component) -> list[Component]:
+    """The unit and every open unit below it: one query per level below it (none for a leaf
+    beyond the first), so replacing a part costs the same in a tree of ten or ten thousand."""
+    result, frontier = [root], [root.pk]
+    while frontier:
+        below = list(Component.objects.filter(parent_id__in=frontier, removed_on__isnull=True))
+        result.extend(below)
+        frontier = [component.pk for component in below]
     return result
 
 
@@ -230,7 +237,6 @@ def _check_serial(item: Item, serial: str) -> None:
 def _replace_unit(
     obj: ServiceObject,
     old: Component,
-    open_components,
     *,
     item_id: int,
     serial: str,
@@ -238,7 +244,7 @@ def _replace_unit(
     on: date,
     children: list[PlannedUnit],
 ) -> Component:
-    subtree = _subtree(old, open_components)
+    subtree = _subtree(old)
     latest = max(unit.installed_on for unit in subtree)
     if on < latest:
         raise ReplacementBeforeInstallation(
@@ -289,7 +295,6 @@ def component_replace(
     new = _replace_unit(
         obj,
         old,
-        _open_components(obj),
         item_id=item.pk,
         serial=serial,
         reason=reason or _("Replaced"),
@@ -323,7 +328,7 @@ def bom_slots(bom: Bom | None) -> dict[str, tuple[int, int]]:
             )
             memo[line.pk] = (
                 slot_of(parent_slot, line.position, line.component_item.sku),
-                parent_count * len(units(line.quantity)),
+                parent_count * len(units(line.quantity, countable=_countable(line.component_item))),
             )
         return memo[line.pk]
 
@@ -371,15 +376,13 @@ def object_upgrade_bom(
     for slot in sorted(diff.replaced.keys() | diff.removed.keys() | diff.added.keys()):
         if _under(slot, handled):
             continue
-        open_components = _open_components(obj)
-        here = [c for c in open_components if c.slot == slot]
+        here = [c for c in _open_components(obj) if c.slot == slot]
         if slot in diff.replaced:
             unit = new_units[slot]
             for old in here:
                 _replace_unit(
                     obj,
                     old,
-                    open_components,
                     item_id=unit.item_id,
                     serial="",
                     reason=reason,
@@ -391,7 +394,7 @@ def object_upgrade_bom(
             here = [c for c in _open_components(obj) if c.slot == slot]
         if slot in diff.removed:
             for old in here[len(here) - diff.removed[slot] :]:
-                _remove(_subtree(old, _open_components(obj)), on, reason)
+                _remove(_subtree(old), on, reason)
                 counts["removed"] += 1
             handled.add(slot)
         if slot in diff.added:
@@ -442,3 +445,9 @@ def object_save_as_bom(*, obj: ServiceObject, by) -> Bom:
     bom_lines_create(bom, rows(None))
     audit(by, "object.saved_as_bom", obj, {"bom": bom.pk, "version": bom.version})
     return bom
+
+
+@transaction.atomic
+def object_group_create(*, by, code: str, name: str) -> ObjectGroup:
+    group = ObjectGroup(code=code.upper(), name=name)
+    return record_create(group, by=by, verb="object_group.created", data={"code": group.code})

@@ -9,10 +9,15 @@ from decimal import Decimal
 MAX_UNITS_PER_LINE = 500
 
 
-def units(quantity: Decimal) -> list[Decimal]:
-    """One entry per physical unit: a line of 2 gives two units of 1; a line of 12.5 (metres of
-    rope) is one unit of 12.5. Counts above MAX_UNITS_PER_LINE stay one unit, as bulk stock."""
-    if quantity == quantity.to_integral_value() and 1 <= quantity <= MAX_UNITS_PER_LINE:
+def units(quantity: Decimal, countable: bool = True) -> list[Decimal]:
+    """One entry per physical unit: a line of 2 gives two units of 1; a line of 12.5, or of a
+    bulk material (`countable` false: metres of rope, litres of oil), is one unit of that
+    amount. Counts above MAX_UNITS_PER_LINE stay one unit, as bulk stock."""
+    if (
+        countable
+        and quantity == quantity.to_integral_value()
+        and 1 <= quantity <= MAX_UNITS_PER_LINE
+    ):
         return [Decimal(1)] * int(quantity)
     return [quantity]
 

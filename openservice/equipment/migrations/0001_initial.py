@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         null=True,
                         on_delete=django.db.models.deletion.PROTECT,
-                        related_name="objects",
+                        related_name="service_objects",
                         to="equipment.objectgroup",
                         verbose_name="object group",
                     ),
