@@ -150,7 +150,7 @@ def _links(user, data: dict) -> dict:
         data["item"] = _field("item_id", item_get, user=user, item_id=data.pop("item_id"))
     if "group" in data:
         code = data.pop("group")
-        data["group"] = code and selectors.object_group_by_code(code)
+        data["group"] = selectors.object_group_by_code(code) if code else None
         if code and data["group"] is None:
             raise InvalidInput({"group": [_("No object group has the code %s.") % code]})
     return data
