@@ -19,6 +19,7 @@ from openservice.core.errors import DomainError
 from openservice.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from openservice.customers.api import router as customers_router
 from openservice.equipment.api import router as equipment_router
+from openservice.orders.api import router as orders_router
 from openservice.workforce.api import router as workforce_router
 
 ERROR_STATUSES = {
@@ -130,3 +131,4 @@ api.add_router("/", customers_router)
 api.add_router("/", catalog_router)
 api.add_router("/", workforce_router)
 api.add_router("/", equipment_router)
+api.add_router("/", orders_router)

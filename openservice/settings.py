@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "openservice.workforce",
     "openservice.catalog",
     "openservice.equipment",
+    "openservice.orders",
     "openservice.demo",
     "openservice.web",
 ]

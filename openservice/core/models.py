@@ -118,3 +118,28 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ReasonCode(TimeStampedModel):
+    """Why something happened (a hold, a cancellation, a stopped SLA clock), with what each
+    code may be used for. Shared by orders, SLAs and notes, so it lives in core."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    description = models.CharField(_("description"), max_length=200)
+    for_stage_change = models.BooleanField(_("usable for stage changes"), default=True)
+    for_cancel = models.BooleanField(_("usable for cancellations"), default=True)
+    for_sla_stop = models.BooleanField(_("usable for SLA stops"), default=True)
+    for_sla_cancel = models.BooleanField(_("usable for SLA cancellations"), default=True)
+    for_note = models.BooleanField(_("usable for manual notes"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("reason code")
+        verbose_name_plural = _("reason codes")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def usable_for(self, purpose: str) -> bool:
+        return self.is_active and getattr(self, f"for_{purpose}")

@@ -31,3 +31,31 @@ def recent_audit_events(*, limit: int = 8):
     from openservice.core.models import AuditEvent
 
     return AuditEvent.objects.select_related("actor")[:limit]
+
+
+def reason_code_list(*, purpose: str | None = None):
+    """Active reason codes, optionally only those usable for a purpose (`stage_change`,
+    `cancel`, `sla_stop`, `sla_cancel`, `note`)."""
+    from openservice.core.models import ReasonCode
+
+    codes = ReasonCode.objects.filter(is_active=True).order_by("code")
+    if purpose:
+        codes = codes.filter(**{f"for_{purpose}": True})
+    return codes
+
+
+def reason_by_code(code: str):
+    from openservice.core.models import ReasonCode
+
+    return ReasonCode.objects.filter(code=code).first()
+
+
+def audit_events_for(obj) -> list:
+    """The audit events of one record, oldest first."""
+    from openservice.core.models import AuditEvent
+
+    return list(
+        AuditEvent.objects.select_related("actor")
+        .filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        .order_by("at", "pk")
+    )

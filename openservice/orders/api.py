@@ -1,0 +1,555 @@
+"""API for service orders: orders, lines, stage changes, cancellation, sign-off, posting."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Query, Router, Schema
+from ninja.responses import Status
+
+from openservice.catalog.selectors import item_get, task_get
+from openservice.core.errors import InvalidInput, NotFound
+from openservice.core.roles import require_perm
+from openservice.core.schemas import (
+    Id,
+    MoneyIn,
+    MoneyOut,
+    PageIn,
+    PageOut,
+    Text,
+    order_by_param,
+    paginate,
+)
+from openservice.core.selectors import reason_by_code, reason_code_list
+from openservice.customers.selectors import customer_get, site_get
+from openservice.equipment.selectors import object_get
+from openservice.orders import selectors, services
+from openservice.orders.errors import UnknownStage
+from openservice.orders.models import OrderLine, ServiceOrder
+from openservice.workforce.selectors import technician_get
+
+router = Router(tags=["orders"])
+
+Priority = Literal["low", "normal", "high", "critical"]
+LineKind = Literal["hour", "item", "expense", "fee"]
+Quantity = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
+
+
+def _can_see_cost(request) -> bool:
+    return request.auth.has_perm("orders.view_cost")
+
+
+class StageOut(Schema):
+    code: str
+    name: str
+    category: str
+    sla_clock: str
+    is_initial: bool
+    allows_edit: bool
+    allows_delete: bool
+    allows_cancel: bool
+    allows_posting: bool
+    requires_reason: bool
+
+
+class StageRefOut(Schema):
+    code: str
+    name: str
+
+
+class ReasonCodeOut(Schema):
+    code: str
+    description: str
+    for_stage_change: bool
+    for_cancel: bool
+    for_sla_stop: bool
+    for_sla_cancel: bool
+    for_note: bool
+
+
+class LineOut(Schema):
+    id: int
+    kind: LineKind
+    description: str
+    task_id: int | None
+    object_id: int | None
+    technician_id: int | None
+    item_id: int | None
+    quantity: Decimal
+    unit: str
+    unit_price: MoneyOut
+    unit_cost: MoneyOut | None = Field(None, description="Null without orders.view_cost")
+    net_amount: MoneyOut
+    cost_amount: MoneyOut | None = Field(None, description="Null without orders.view_cost")
+    is_billable: bool
+    status: Literal["open", "cancelled", "posted"]
+    executed_on: date | None
+
+    @staticmethod
+    def resolve_unit_cost(line, context):
+        return line.unit_cost if _can_see_cost(context["request"]) else None
+
+    @staticmethod
+    def resolve_cost_amount(line, context):
+        return line.cost_amount if _can_see_cost(context["request"]) else None
+
+
+class TotalsOut(Schema):
+    net_amount: MoneyOut
+    cost_amount: MoneyOut | None
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    stage: StageRefOut
+    priority: Priority
+    origin: str
+    customer_id: int
+    site_id: int
+    agreement_id: int | None = None
+    description: str
+    currency: str
+    reported_at: datetime
+    service_on: date | None
+    requested_start: datetime | None
+    requested_end: datetime | None
+    preferred_technician_id: int | None
+    calendar_conflict: bool
+    version: int
+    signed_off_at: datetime | None
+    signer_name: str
+    posted_at: datetime | None
+    object_ids: list[int]
+    task_ids: list[int]
+    totals: TotalsOut
+    lines: list[LineOut]
+
+    @staticmethod
+    def resolve_object_ids(order) -> list[int]:
+        return sorted(obj.pk for obj in order.objects_covered.all())
+
+    @staticmethod
+    def resolve_task_ids(order) -> list[int]:
+        return sorted(task.pk for task in order.tasks.all())
+
+    @staticmethod
+    def resolve_lines(order) -> list:
+        return list(order.lines.all())
+
+    @staticmethod
+    def resolve_totals(order, context) -> dict:
+        live = [line for line in order.lines.all() if line.status != OrderLine.Status.CANCELLED]
+        cost = sum((line.cost_amount for line in live), Decimal("0.00"))
+        return {
+            "net_amount": sum((line.net_amount for line in live), Decimal("0.00")),
+            "cost_amount": cost if _can_see_cost(context["request"]) else None,
+        }
+
+
+class LineIn(Schema):
+    kind: LineKind
+    quantity: Quantity
+    description: Text(300) = None
+    task_id: Id | None = None
+    object_id: Id | None = None
+    technician_id: Id | None = None
+    item_id: Id | None = None
+    unit: Text(10, min_length=1) = None
+    unit_price: MoneyIn = None
+    unit_cost: MoneyIn = None
+    is_billable: bool = True
+    executed_on: date | None = None
+
+
+class LineUpdateIn(Schema):
+    kind: LineKind = None
+    quantity: Quantity = None
+    description: Text(300) = None
+    task_id: Id | None = None
+    object_id: Id | None = None
+    technician_id: Id | None = None
+    item_id: Id | None = None
+    unit: Text(10, min_length=1) = None
+    unit_price: MoneyIn = None
+    unit_cost: MoneyIn = None
+    is_billable: bool = None
+    executed_on: date | None = None
+
+
+class OrderCreateIn(Schema):
+    customer_id: Id
+    site_id: Id
+    description: Text(5000) = ""
+    priority: Priority = "normal"
+    reported_at: datetime | None = None
+    requested_start: datetime | None = None
+    requested_end: datetime | None = None
+    service_on: date | None = None
+    preferred_technician_id: Id | None = None
+    object_ids: list[Id] = Field(default_factory=list, max_length=200)
+    task_ids: list[Id] = Field(default_factory=list, max_length=100)
+    lines: list[LineIn] = Field(default_factory=list, max_length=200)
+
+
+class OrderUpdateIn(Schema):
+    version: int = Field(ge=1, le=2**31 - 1, description="The version you read")
+    site_id: Id = None
+    description: Text(5000) = None
+    priority: Priority = None
+    requested_start: datetime | None = None
+    requested_end: datetime | None = None
+    service_on: date | None = None
+    preferred_technician_id: Id | None = None
+    object_ids: list[Id] = Field(None, max_length=200)
+    task_ids: list[Id] = Field(None, max_length=100)
+
+
+class OrderFilters(Schema):
+    q: Text(100) | None = Field(None, description="Number, description, customer or site")
+    stage: Text(30) | None = None
+    category: Text(20) | None = None
+    customer_id: Id | None = None
+    site_id: Id | None = None
+    priority: Priority | None = None
+    technician_id: Id | None = None
+    agreement_id: Id | None = None
+    origin: Literal["agreement", "manual", "portal", "return", "api"] | None = None
+    service_on_from: date | None = None
+    service_on_to: date | None = None
+    order_by: order_by_param(selectors.ORDER_ORDERING) = None
+
+
+class StageChangeIn(Schema):
+    to: Text(30, min_length=1)
+    reason: Text(30) | None = None
+    note: Text(2000) = ""
+    at: datetime | None = Field(None, description="When it happened (default now; not future)")
+
+
+class CancelIn(Schema):
+    reason: Text(30, min_length=1)
+    note: Text(2000) = ""
+
+
+class NoteIn(Schema):
+    note: Text(2000) = ""
+
+
+class SignOffIn(Schema):
+    signer_name: Text(200, min_length=1)
+
+
+class CopyLinesIn(Schema):
+    from_order_id: Id
+
+
+class MoveLinesIn(Schema):
+    to_order_id: Id
+    line_ids: list[Id] = Field(min_length=1, max_length=200)
+
+
+class HistoryEntryOut(Schema):
+    kind: Literal["stage", "audit"]
+    at: datetime
+    by: str | None
+    verb: str
+    from_stage: str | None = None
+    to_stage: str | None = None
+    reason: str | None = None
+    note: str = ""
+    data: dict = Field(default_factory=dict)
+
+
+def _ref(field: str, lookup, **kwargs):
+    try:
+        return lookup(**kwargs)
+    except NotFound as exc:
+        raise InvalidInput({field: [_("No such record is visible to you.")]}) from exc
+
+
+def _line_links(user, data: dict) -> dict:
+    for field, key, lookup in (
+        ("task_id", "task", lambda pk: task_get(user=user, task_id=pk)),
+        ("object_id", "object", lambda pk: object_get(user=user, object_id=pk)),
+        ("technician_id", "technician", lambda pk: technician_get(user=user, technician_id=pk)),
+        ("item_id", "item", lambda pk: item_get(user=user, item_id=pk)),
+    ):
+        if field in data:
+            pk = data.pop(field)
+            data[key] = pk and _ref(field, lookup, pk=pk)
+    for field in ("description", "unit", "unit_price", "unit_cost"):
+        if field in data and data[field] is None:
+            del data[field]  # not given: defaults come from the item or technician
+    return data
+
+
+def _order_links(user, data: dict) -> dict:
+    if "customer_id" in data:
+        data["customer"] = _ref(
+            "customer_id", lambda: customer_get(user=user, customer_id=data.pop("customer_id"))
+        )
+    if "site_id" in data:
+        data["site"] = _ref("site_id", lambda: site_get(user=user, site_id=data.pop("site_id")))
+    if "preferred_technician_id" in data:
+        pk = data.pop("preferred_technician_id")
+        data["preferred_technician"] = pk and _ref(
+            "preferred_technician_id", lambda: technician_get(user=user, technician_id=pk)
+        )
+    if data.get("object_ids") is not None:
+        data["objects"] = [
+            _ref("object_ids", lambda pk=pk: object_get(user=user, object_id=pk))
+            for pk in data.pop("object_ids")
+        ]
+    data.pop("object_ids", None)
+    if data.get("task_ids") is not None:
+        data["tasks"] = [
+            _ref("task_ids", lambda pk=pk: task_get(user=user, task_id=pk))
+            for pk in data.pop("task_ids")
+        ]
+    data.pop("task_ids", None)
+    return data
+
+
+def _order(request, order_id: int, perm: str = "view") -> ServiceOrder:
+    require_perm(request.auth, f"orders.{perm}_serviceorder")
+    return selectors.order_get(user=request.auth, order_id=order_id)
+
+
+def _fresh(request, order_id: int) -> ServiceOrder:
+    return selectors.order_get(user=request.auth, order_id=order_id)
+
+
+def _reason(code: str | None, field: str = "reason"):
+    if not code:
+        return None
+    reason = reason_by_code(code)
+    if reason is None:
+        raise InvalidInput({field: [_("No reason code %s.") % code]})
+    return reason
+
+
+@router.get("/stages", response=list[StageOut], operation_id="list_stages", summary="Stages")
+def list_stages(request: HttpRequest):
+    require_perm(request.auth, "orders.view_stage")
+    return list(selectors.stage_list())
+
+
+@router.get(
+    "/reason-codes",
+    response=list[ReasonCodeOut],
+    operation_id="list_reason_codes",
+    summary="Reason codes",
+)
+def list_reason_codes(
+    request: HttpRequest,
+    purpose: Literal["stage_change", "cancel", "sla_stop", "sla_cancel", "note"] | None = None,
+):
+    require_perm(request.auth, "core.view_reasoncode")
+    return list(reason_code_list(purpose=purpose))
+
+
+@router.get("/orders", response=PageOut[OrderOut], operation_id="list_orders", summary="Orders")
+def list_orders(request: HttpRequest, filters: Query[OrderFilters], page: Query[PageIn]):
+    require_perm(request.auth, "orders.view_serviceorder")
+    return paginate(
+        selectors.order_list(user=request.auth, **filters.dict(exclude_none=True)), page
+    )
+
+
+@router.get("/orders/{id}", response=OrderOut, operation_id="get_order", summary="An order")
+def get_order(request: HttpRequest, id: Path[Id]):
+    return _order(request, id)
+
+
+@router.post(
+    "/orders", response={201: OrderOut}, operation_id="create_order", summary="Create an order"
+)
+def create_order(request: HttpRequest, payload: OrderCreateIn):
+    require_perm(request.auth, "orders.add_serviceorder")
+    data = payload.dict()
+    lines = data.pop("lines")
+    data = _order_links(request.auth, data)
+    with transaction.atomic():
+        order = services.order_create(by=request.auth, origin=ServiceOrder.Origin.API, **data)
+        for line in lines:
+            services.order_line_add(order=order, by=request.auth, **_line_links(request.auth, line))
+    return Status(201, _fresh(request, order.pk))
+
+
+@router.patch(
+    "/orders/{id}",
+    response=OrderOut,
+    operation_id="update_order",
+    summary="Change an order (send the version you read)",
+)
+def update_order(request: HttpRequest, id: Path[Id], payload: OrderUpdateIn):
+    order = _order(request, id, "change")
+    data = _order_links(request.auth, payload.dict(exclude_unset=True))
+    services.order_update(order=order, by=request.auth, **data)
+    return _fresh(request, id)
+
+
+@router.delete(
+    "/orders/{id}",
+    response={204: None},
+    operation_id="delete_order",
+    summary="Delete an order (only where its stage allows)",
+)
+def delete_order(request: HttpRequest, id: Path[Id]):
+    services.order_delete(order=_order(request, id, "delete"), by=request.auth)
+    return Status(204, None)
+
+
+@router.post(
+    "/orders/{id}/lines",
+    response={201: LineOut},
+    operation_id="add_order_line",
+    summary="Add a line",
+)
+def add_order_line(request: HttpRequest, id: Path[Id], payload: LineIn):
+    require_perm(request.auth, "orders.add_orderline")
+    order = selectors.order_get(user=request.auth, order_id=id)
+    data = _line_links(request.auth, payload.dict())
+    return Status(201, services.order_line_add(order=order, by=request.auth, **data))
+
+
+@router.patch(
+    "/orders/{id}/lines/{line_id}",
+    response=LineOut,
+    operation_id="update_order_line",
+    summary="Change an open line",
+)
+def update_order_line(request: HttpRequest, id: Path[Id], line_id: Path[Id], payload: LineUpdateIn):
+    require_perm(request.auth, "orders.change_orderline")
+    order = selectors.order_get(user=request.auth, order_id=id)
+    line = selectors.order_line_get(order, line_id)
+    data = _line_links(request.auth, payload.dict(exclude_unset=True))
+    return services.order_line_update(line=line, by=request.auth, **data)
+
+
+@router.delete(
+    "/orders/{id}/lines/{line_id}",
+    response=LineOut,
+    operation_id="cancel_order_line",
+    summary="Cancel an open line (lines are kept, marked cancelled)",
+)
+def cancel_order_line(request: HttpRequest, id: Path[Id], line_id: Path[Id]):
+    require_perm(request.auth, "orders.change_orderline")
+    order = selectors.order_get(user=request.auth, order_id=id)
+    return services.order_line_cancel(
+        line=selectors.order_line_get(order, line_id), by=request.auth
+    )
+
+
+@router.post(
+    "/orders/{id}/stage",
+    response=OrderOut,
+    operation_id="change_order_stage",
+    summary="Move the order to another stage",
+)
+def change_order_stage(request: HttpRequest, id: Path[Id], payload: StageChangeIn):
+    order = _order(request, id)
+    to = selectors.stage_by_code(payload.to)
+    if to is None:
+        raise UnknownStage(stage=payload.to)
+    services.order_change_stage(
+        order=order,
+        to=to,
+        by=request.auth,
+        reason=_reason(payload.reason),
+        note=payload.note,
+        at=payload.at,
+    )
+    return _fresh(request, id)
+
+
+@router.post(
+    "/orders/{id}/cancel", response=OrderOut, operation_id="cancel_order", summary="Cancel"
+)
+def cancel_order(request: HttpRequest, id: Path[Id], payload: CancelIn):
+    order = _order(request, id, "cancel")
+    services.order_cancel(
+        order=order, by=request.auth, reason=_reason(payload.reason), note=payload.note
+    )
+    return _fresh(request, id)
+
+
+@router.post(
+    "/orders/{id}/revoke-cancel",
+    response=OrderOut,
+    operation_id="revoke_order_cancel",
+    summary="Revoke a cancellation",
+)
+def revoke_order_cancel(request: HttpRequest, id: Path[Id], payload: NoteIn | None = None):
+    order = _order(request, id, "cancel")
+    services.order_revoke_cancel(order=order, by=request.auth, note=payload.note if payload else "")
+    return _fresh(request, id)
+
+
+@router.post(
+    "/orders/{id}/sign-off",
+    response=OrderOut,
+    operation_id="sign_off_order",
+    summary="Record the customer's sign-off",
+)
+def sign_off_order(request: HttpRequest, id: Path[Id], payload: SignOffIn):
+    order = _order(request, id, "sign_off")
+    services.order_sign_off(order=order, by=request.auth, signer_name=payload.signer_name)
+    return _fresh(request, id)
+
+
+@router.post(
+    "/orders/{id}/post",
+    response=OrderOut,
+    operation_id="post_order",
+    summary="Post the order's lines (again posts only new lines)",
+)
+def post_order(request: HttpRequest, id: Path[Id]):
+    services.order_post(order=_order(request, id, "post"), by=request.auth)
+    return _fresh(request, id)
+
+
+@router.post(
+    "/orders/{id}/copy-lines",
+    response=OrderOut,
+    operation_id="copy_order_lines",
+    summary="Copy the open lines of another order",
+)
+def copy_order_lines(request: HttpRequest, id: Path[Id], payload: CopyLinesIn):
+    order = _order(request, id, "change")
+    source = _ref(
+        "from_order_id",
+        lambda: selectors.order_get(user=request.auth, order_id=payload.from_order_id),
+    )
+    services.order_copy_lines(order=order, source=source, by=request.auth)
+    return _fresh(request, id)
+
+
+@router.post(
+    "/orders/{id}/move-lines",
+    response=OrderOut,
+    operation_id="move_order_lines",
+    summary="Move lines to another order of the same agreement",
+)
+def move_order_lines(request: HttpRequest, id: Path[Id], payload: MoveLinesIn):
+    order = _order(request, id, "change")
+    target = _ref(
+        "to_order_id", lambda: selectors.order_get(user=request.auth, order_id=payload.to_order_id)
+    )
+    services.order_move_lines(order=order, target=target, lines=payload.line_ids, by=request.auth)
+    return _fresh(request, id)
+
+
+@router.get(
+    "/orders/{id}/history",
+    response=list[HistoryEntryOut],
+    operation_id="get_order_history",
+    summary="Stage changes and audit events, oldest first",
+)
+def get_order_history(request: HttpRequest, id: Path[Id]):
+    order = _order(request, id)
+    return selectors.order_history(order)

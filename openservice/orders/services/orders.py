@@ -1,0 +1,174 @@
+"""Creating, changing and deleting orders, and copying or moving their lines."""
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from openservice.core.errors import InvalidInput
+from openservice.core.services import (
+    audit,
+    only_fields,
+    save_validated,
+    sequence_next,
+    validation_field_errors,
+)
+from openservice.customers.errors import CustomerInactive
+from openservice.orders.errors import (
+    CustomerMismatch,
+    DeleteNotAllowed,
+    NoAgreement,
+    ReportedInFuture,
+)
+from openservice.orders.models import OrderLine, ServiceOrder, Stage, StageChange
+from openservice.orders.services.common import bump_version, lock_order, require_editable
+
+ORDER_FIELDS = (
+    "site",
+    "description",
+    "priority",
+    "preferred_technician",
+    "responsible",
+    "service_on",
+    "requested_start",
+    "requested_end",
+)
+
+
+def initial_stage() -> Stage:
+    return Stage.objects.get(is_initial=True)
+
+
+def _check_relations(customer, site, objects) -> None:
+    if site.customer_id != customer.pk or any(o.customer_id != customer.pk for o in objects):
+        raise CustomerMismatch(customer_id=customer.pk)
+
+
+@transaction.atomic
+def order_create(
+    *,
+    by,
+    customer,
+    site,
+    description: str = "",
+    priority: str = ServiceOrder.Priority.NORMAL,
+    origin: str = ServiceOrder.Origin.MANUAL,
+    reported_at: datetime | None = None,
+    service_on: date | None = None,
+    requested_start: datetime | None = None,
+    requested_end: datetime | None = None,
+    preferred_technician=None,
+    responsible=None,
+    objects=(),
+    tasks=(),
+    now: datetime | None = None,
+) -> ServiceOrder:
+    """A new order in the initial stage. A past `reported_at` (the customer called earlier)
+    counts as entering the initial stage then: the SLA clock starts at `reported_at`."""
+    now = now or timezone.now()
+    reported_at = reported_at or now
+    if reported_at > now:
+        raise ReportedInFuture(reported_at=reported_at.isoformat())
+    if not customer.is_active:
+        raise CustomerInactive(customer_id=customer.pk)
+    _check_relations(customer, site, objects)
+    stage = initial_stage()
+    order = ServiceOrder(
+        number=sequence_next("service_order", prefix="WO", padding=6),
+        customer=customer,
+        site=site,
+        description=description,
+        priority=priority,
+        origin=origin,
+        stage=stage,
+        currency=customer.currency,
+        reported_at=reported_at,
+        service_on=service_on,
+        requested_start=requested_start,
+        requested_end=requested_end,
+        preferred_technician=preferred_technician,
+        responsible=responsible,
+    )
+    save_validated(order)
+    order.objects_covered.set(objects)
+    order.tasks.set(tasks)
+    StageChange.objects.create(order=order, from_stage=None, to_stage=stage, by=by, at=reported_at)
+    audit(by, "order.created", order, {"number": order.number, "origin": origin})
+    return order
+
+
+@transaction.atomic
+def order_update(
+    *, order: ServiceOrder, by, version: int, objects=None, tasks=None, **changes
+) -> ServiceOrder:
+    """Change the header where the stage allows editing; `version` must be the one the
+    caller read (409 otherwise). `objects` / `tasks`, when given, replace the relations."""
+    changes = only_fields(ORDER_FIELDS, changes)
+    order = lock_order(order, version=version)
+    require_editable(order)
+    _check_relations(order.customer, changes.get("site", order.site), objects or ())
+    changed = {}
+    for field, value in changes.items():
+        if getattr(order, field) != value:
+            changed[field] = str(value) if value is not None else None
+            setattr(order, field, value)
+    try:
+        order.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput(validation_field_errors(exc)) from exc
+    if objects is not None:
+        order.objects_covered.set(objects)
+        changed["objects"] = sorted(o.pk for o in objects)
+    if tasks is not None:
+        order.tasks.set(tasks)
+        changed["tasks"] = sorted(t.pk for t in tasks)
+    bump_version(order, *changes)
+    audit(by, "order.updated", order, {"changes": changed})
+    return order
+
+
+@transaction.atomic
+def order_delete(*, order: ServiceOrder, by) -> None:
+    order = lock_order(order)
+    if not order.stage.allows_delete or order.lines.filter(status=OrderLine.Status.POSTED).exists():
+        raise DeleteNotAllowed(stage=order.stage.code)
+    audit(by, "order.deleted", order, {"number": order.number})
+    order.delete()
+
+
+@transaction.atomic
+def order_copy_lines(*, order: ServiceOrder, source: ServiceOrder, by) -> list[OrderLine]:
+    """Copy the open lines of another order (a template visit, a repeat job) as new lines."""
+    from openservice.orders.services.lines import order_line_add
+
+    order = lock_order(order)
+    require_editable(order)
+    copied = [
+        order_line_add(
+            order=order,
+            by=by,
+            kind=line.kind,
+            description=line.description,
+            task=line.task,
+            object=line.object,
+            technician=line.technician,
+            item=line.item,
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_cost=line.unit_cost,
+            unit_price=line.unit_price,
+            is_billable=line.is_billable,
+        )
+        for line in source.lines.filter(status=OrderLine.Status.OPEN).select_related(
+            "task", "object", "technician", "item"
+        )
+    ]
+    audit(by, "order.lines_copied", order, {"from": source.pk, "lines": len(copied)})
+    return copied
+
+
+def order_move_lines(*, order: ServiceOrder, target: ServiceOrder, lines, by) -> None:
+    """Lines move only between orders of one agreement; agreements arrive in a later release,
+    so until then every move is refused with a clear code."""
+    raise NoAgreement(order_id=order.pk, target_id=target.pk)
