@@ -540,3 +540,38 @@ REPLACEMENTS = {
     "ESC-30-1000": ("COMB", "ESC-COMB", "Broken comb teeth"),
     "CHL-120": ("FD", "COOL-FDRY", "Filter drier clogged"),
 }
+
+# Service orders: how many end up in each stage (about 200 in all).
+ORDER_STAGE_MIX = [
+    ("new", 30),
+    ("scheduled", 40),
+    ("in_progress", 25),
+    ("on_hold", 15),
+    ("completed", 40),
+    ("closed", 35),
+    ("cancelled", 15),
+]
+# The path from the initial stage to each stage (cancelled: cancelled from the listed stage).
+ORDER_PATHS = {
+    "new": [],
+    "scheduled": ["scheduled"],
+    "in_progress": ["scheduled", "in_progress"],
+    "on_hold": ["scheduled", "in_progress", "on_hold"],
+    "completed": ["scheduled", "in_progress", "completed"],
+    "closed": ["scheduled", "in_progress", "completed", "closed"],
+    "cancelled": ["scheduled"],
+}
+ORDER_PROBLEMS = [
+    "Lift stops between floors",
+    "Landing door does not close",
+    "Annual maintenance visit",
+    "Ventilation noisy in the stairwell",
+    "Supply air too warm",
+    "Heat pump error code E4",
+    "Escalator handrail slipping",
+    "Filter change and inspection",
+    "Alarm from remote monitoring",
+    "Light curtain fault",
+    "Chiller leak check",
+    "Door operator replacement",
+]

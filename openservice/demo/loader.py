@@ -12,10 +12,12 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from openservice.catalog import bom_services
 from openservice.catalog import selectors as catalog_selectors
 from openservice.catalog import services as catalog_services
+from openservice.core import selectors as core_selectors
 from openservice.core.roles import Role
 from openservice.customers import selectors as customer_selectors
 from openservice.customers import services as customer_services
@@ -23,6 +25,8 @@ from openservice.demo import data
 from openservice.equipment import selectors as equipment_selectors
 from openservice.equipment import services as equipment_services
 from openservice.equipment.tree import flatten
+from openservice.orders import selectors as order_selectors
+from openservice.orders import services as order_services
 from openservice.workforce import selectors as workforce_selectors
 from openservice.workforce import services as workforce_services
 
@@ -149,6 +153,7 @@ def load_demo() -> LoadReport:
 
     _load_customers(admin, groups, report)
     _load_equipment(admin, report)
+    _load_orders(staff["manager"], admin, report)
     return report
 
 
@@ -325,4 +330,92 @@ def _replace_in_slot(admin, obj, slot, item, serial, reason, on) -> None:
         serial=serial if item.is_serialized else "",
         reason=reason,
         on=on,
+    )
+
+
+def _load_orders(manager, admin, report: LoadReport) -> None:
+    """About 200 orders across every stage, with lines, some signed off and posted; `tech1`
+    is the preferred technician of every eighth one. Stage changes are dated in the past, in
+    order, as if the work had happened over the last weeks."""
+    now = timezone.now()
+    technicians = list(
+        workforce_selectors.technician_list(user=admin, is_active=True).order_by("pk")
+    )
+    technicians.sort(key=lambda t: t.user.username if t.user_id else "")
+    items = {item.sku: item for item in catalog_selectors.item_list(user=admin)}
+    sites = list(customer_selectors.site_list(user=admin, is_active=True).order_by("pk"))
+    objects_at = {}
+    for obj in equipment_selectors.object_list(user=admin):
+        objects_at.setdefault(obj.site_id, []).append(obj)
+    reasons = {code.code: code for code in core_selectors.reason_code_list()}
+    stages = {stage.code: stage for stage in order_selectors.stage_list()}
+    number = 0
+    for target, count in data.ORDER_STAGE_MIX:
+        for _ in range(count):
+            number += 1
+            marker = f"(demo #{number:03d})"
+            if order_selectors.order_list(user=admin, q=marker).exists():
+                continue
+            site = sites[(number * 7) % len(sites)]
+            technician = technicians[number % len(technicians)]
+            problem = data.ORDER_PROBLEMS[number % len(data.ORDER_PROBLEMS)]
+            reported_at = now - timedelta(days=60 - (number * 13) % 55, hours=number % 9)
+            order = order_services.order_create(
+                by=manager,
+                customer=site.customer,
+                site=site,
+                description=f"{problem} {marker}",
+                priority=("low", "normal", "normal", "high", "critical")[number % 5],
+                reported_at=reported_at,
+                service_on=(reported_at + timedelta(days=2 + number % 10)).date(),
+                preferred_technician=technician,
+                objects=objects_at.get(site.pk, [])[:2],
+                now=now,
+            )
+            _order_lines(manager, order, technician, items, objects_at.get(site.pk, [])[:1])
+            at = reported_at
+            signs = target == "closed" or (target == "completed" and number % 2)
+            for step in data.ORDER_PATHS[target]:
+                at = min(at + timedelta(hours=4 + number % 20), now)
+                order_services.order_change_stage(
+                    order=order,
+                    to=stages[step],
+                    by=manager,
+                    reason=reasons["PARTS_MISSING"] if step == "on_hold" else None,
+                    at=at,
+                    now=now,
+                )
+                if step == "completed" and signs:
+                    contact = f"{data.FIRST_NAMES[number % len(data.FIRST_NAMES)]} (on site)"
+                    order_services.order_sign_off(
+                        order=order, by=manager, signer_name=contact, now=now
+                    )
+                    if target == "closed" or number % 4 == 1:
+                        order_services.order_post(order=order, by=manager, now=now)
+            if target == "cancelled":
+                order_services.order_cancel(
+                    order=order, by=manager, reason=reasons["CUSTOMER_REQUEST"], now=now
+                )
+            report.add("service orders")
+
+
+def _order_lines(manager, order, technician, items, objects) -> None:
+    hour = items["SRV-HOUR"]
+    order_services.order_line_add(
+        order=order,
+        by=manager,
+        kind="hour",
+        quantity=Decimal(1 + order.pk % 4) / Decimal(2) + Decimal(1),
+        item=hour,
+        technician=technician,
+        description=f"Work: {order.description.split(' (demo')[0]}",
+        object=objects[0] if objects else None,
+    )
+    part = list(items.values())[7 + order.pk % 24]
+    if part.kind == "part":
+        order_services.order_line_add(
+            order=order, by=manager, kind="item", quantity=Decimal(1 + order.pk % 2), item=part
+        )
+    order_services.order_line_add(
+        order=order, by=manager, kind="fee", quantity=Decimal(1), item=items["FEE-TRAVEL"]
     )
