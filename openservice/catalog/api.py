@@ -210,6 +210,11 @@ class BomLineOut(Schema):
     def resolve_parent_line_id(line) -> int | None:
         return line.parent_id
 
+    @staticmethod
+    def resolve_quantity(line) -> Decimal:
+        """Three decimals as stored, so a line reads the same after a write as on a read."""
+        return line.quantity.quantize(Decimal("0.001"))
+
 
 class BomOut(Schema):
     id: int

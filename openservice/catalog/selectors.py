@@ -123,3 +123,20 @@ def bom_versions(*, user, item_id: int) -> list[Bom]:
 def bom_current(bom: Bom) -> Bom:
     """The BOM as stored now (a caller's instance may predate an approval)."""
     return Bom.objects.select_related("item").get(pk=bom.pk)
+
+
+def items_by_id(ids) -> dict[int, Item]:
+    """Items by id in one query, to name the items that records the caller may already read
+    refer to (component trees, history); no visibility rule of its own."""
+    return Item.objects.in_bulk(set(ids))
+
+
+def bom_item_list(*, user, q: str | None = None, status: str | None = None) -> QuerySet[Item]:
+    """Items with at least one BOM version visible to the user (matching the search and status),
+    each with all its versions prefetched, oldest first."""
+    item_ids = bom_list(user=user, q=q, status=status).order_by().values("item_id")
+    return (
+        Item.objects.filter(pk__in=item_ids)
+        .prefetch_related(Prefetch("boms", queryset=Bom.objects.order_by("version")))
+        .order_by("sku")
+    )

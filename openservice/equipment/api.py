@@ -226,22 +226,18 @@ def replace_component(
         reason=payload.reason,
         on=payload.on or timezone.localdate(),
     )
-    return _node(new)
+    return _find(selectors.component_tree(obj, on=new.installed_on), new.pk)
 
 
-def _node(component) -> Node:
-    return Node(
-        id=component.pk,
-        item_id=component.item_id,
-        serial=component.serial,
-        position=component.position,
-        slot=component.slot,
-        quantity=component.quantity,
-        installed_on=component.installed_on,
-        removed_on=component.removed_on,
-        parent_id=component.parent_id,
-        children=[],
-    )
+def _find(nodes: list[Node], component_id: int) -> Node:
+    """The node (with its sub-units) of one component in a tree."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if node.id == component_id:
+            return node
+        stack.extend(node.children)
+    raise NotFound(component_id=component_id)
 
 
 @router.post(

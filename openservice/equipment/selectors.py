@@ -130,3 +130,11 @@ def component_get(obj: ServiceObject, component_id: int) -> Component:
 
 def object_group_by_code(code: str) -> ObjectGroup | None:
     return ObjectGroup.objects.filter(code__iexact=code).first()
+
+
+def object_group_list(*, user, is_active: bool | None = None) -> QuerySet[ObjectGroup]:
+    """Object groups, for filters and pickers; every signed-in role may read them."""
+    groups = ObjectGroup.objects.all() if user.is_authenticated else ObjectGroup.objects.none()
+    if is_active is not None:
+        groups = groups.filter(is_active=is_active)
+    return groups.order_by("code")

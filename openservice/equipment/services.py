@@ -30,6 +30,7 @@ from openservice.equipment.errors import (
     ComponentNotInstalled,
     CustomerMismatch,
     NothingToSave,
+    ObjectRetired,
     ReplacementBeforeInstallation,
     ReplacementInFuture,
     SerialInUse,
@@ -135,6 +136,11 @@ def _lock(obj: ServiceObject) -> ServiceObject:
     return ServiceObject.objects.select_for_update().get(pk=obj.pk)
 
 
+def _require_active(obj: ServiceObject) -> None:
+    if obj.status != ServiceObject.Status.ACTIVE:
+        raise ObjectRetired(object_id=obj.pk)
+
+
 def _check_site(customer, site) -> None:
     if site is not None and site.customer_id != customer.pk:
         raise CustomerMismatch(site_id=site.pk, customer_id=customer.pk)
@@ -219,6 +225,11 @@ def _subtree(root: Component) -> list[Component]:
 
 def _remove(subtree: list[Component], on: date, reason: str) -> None:
     root, *below = subtree
+    latest = max(unit.installed_on for unit in subtree)
+    if on < latest:
+        raise ReplacementBeforeInstallation(
+            component_id=root.pk, installed_on=latest.isoformat(), on=on.isoformat()
+        )
     Component.objects.filter(pk=root.pk).update(removed_on=on, removal_reason=reason)
     if below:
         Component.objects.filter(pk__in=[c.pk for c in below]).update(
@@ -266,6 +277,19 @@ def _replace_unit(
     return new
 
 
+def _sub_units_for(obj: ServiceObject, slot: str, item: Item, sub_boms: "_SubBoms") -> list:
+    """The sub-units a new unit in `slot` gets: those the object's own BOM places under that
+    slot when the item is the one the BOM has there (nested lines, e.g. a door operator's
+    roller set), otherwise those of the item's own approved BOM."""
+    if obj.bom_id is not None:
+        planned = _planned_by_slot(
+            plan_structure(bom_lines(obj.bom), sub_boms, "", (obj.item_id,))
+        ).get(slot)
+        if planned is not None and planned.item_id == item.pk:
+            return planned.children
+    return plan_structure(sub_boms.lines_of(item.pk), sub_boms, slot, (obj.item_id, item.pk))
+
+
 @transaction.atomic
 def component_replace(
     *,
@@ -284,12 +308,15 @@ def component_replace(
     its item's approved BOM valid on `on`.
     """
     obj = _lock(obj)
+    _require_active(obj)
     today = today or timezone.localdate()
     old = Component.objects.filter(pk=component.pk, object=obj).first()
     if old is None or old.removed_on is not None:
         raise ComponentNotInstalled(component_id=component.pk)
     if on > today:
         raise ReplacementInFuture(on=on.isoformat())
+    if item.pk == obj.item_id or item_contains(item.pk, obj.item_id):
+        raise BomCycle(component_item_id=item.pk)
     _check_serial(item, serial)
     sub_boms = _SubBoms(on)
     new = _replace_unit(
@@ -299,9 +326,7 @@ def component_replace(
         serial=serial,
         reason=reason or _("Replaced"),
         on=on,
-        children=plan_structure(
-            sub_boms.lines_of(item.pk), sub_boms, old.slot, (obj.item_id, item.pk)
-        ),
+        children=_sub_units_for(obj, old.slot, item, sub_boms),
     )
     audit(
         by,
@@ -355,19 +380,27 @@ def _under(slot: str, handled: set[str]) -> bool:
 
 @transaction.atomic
 def object_upgrade_bom(
-    *, obj: ServiceObject, to_bom: Bom, by, on: date | None = None
+    *, obj: ServiceObject, to_bom: Bom, by, on: date | None = None, today: date | None = None
 ) -> dict[str, int]:
     """Bring the tree from the object's BOM version to another approved version of its item,
     recording each difference on `on`: a slot whose item changed is a replacement, a new slot
     an addition, a dropped slot a removal (a changed unit count adds or removes units)."""
     obj = _lock(obj)
-    on = on or timezone.localdate()
+    _require_active(obj)
+    today = today or timezone.localdate()
+    on = on or today
+    if on > today:
+        raise ReplacementInFuture(on=on.isoformat())
     to_bom = bom_current(to_bom)
     if to_bom.item_id != obj.item_id or to_bom.status != Bom.Status.APPROVED:
         raise BomNotApplicable(bom_id=to_bom.pk, item_id=obj.item_id)
     counts = {"replaced": 0, "added": 0, "removed": 0}
     if obj.bom_id == to_bom.pk:
         return counts
+    if on < obj.installed_on:  # additions would predate the object
+        raise ReplacementBeforeInstallation(
+            object_id=obj.pk, installed_on=obj.installed_on.isoformat(), on=on.isoformat()
+        )
     diff = structure_diff(bom_slots(obj.bom), bom_slots(to_bom))
     sub_boms = _SubBoms(on)
     new_units = _planned_by_slot(plan_structure(bom_lines(to_bom), sub_boms, "", (obj.item_id,)))

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import factory
 
-from openservice.catalog.models import Item, ServiceTask, TaskSkill
+from openservice.catalog.models import Bom, BomLine, Item, ServiceTask, TaskSkill
 from openservice.workforce.tests.factories import SkillFactory
 
 
@@ -34,3 +34,32 @@ class TaskSkillFactory(factory.django.DjangoModelFactory):
     task = factory.SubFactory(ServiceTaskFactory)
     skill = factory.SubFactory(SkillFactory)
     min_level = 2
+
+
+def _next_bom_version(bom) -> int:
+    from django.db.models import Max
+
+    from openservice.catalog.models import Bom
+
+    return (Bom.objects.filter(item=bom.item).aggregate(top=Max("version"))["top"] or 0) + 1
+
+
+class BomFactory(factory.django.DjangoModelFactory):
+    """A BOM version written directly (no lock, no audit); the version follows the item's last."""
+
+    class Meta:
+        model = Bom
+
+    item = factory.SubFactory(ItemFactory, kind=Item.Kind.PRODUCT)
+    version = factory.LazyAttribute(_next_bom_version)
+    status = Bom.Status.DRAFT
+
+
+class BomLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BomLine
+
+    bom = factory.SubFactory(BomFactory)
+    component_item = factory.SubFactory(ItemFactory)
+    quantity = Decimal("1")
+    position = ""
