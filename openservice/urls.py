@@ -15,5 +15,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("openservice.customers.urls")),
     path("technicians/", include("openservice.workforce.urls")),
+    path("orders/", include("openservice.orders.urls")),
+    path("objects/", include("openservice.equipment.urls")),
+    path("boms/", include("openservice.catalog.urls")),
     path("", include("openservice.web.urls")),
 ]

@@ -5,10 +5,12 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
+from ninja.renderers import JSONRenderer
 from ninja.responses import Status
+from pydantic import AwareDatetime
 
 from openservice.catalog.selectors import item_get, task_get
 from openservice.core.errors import InvalidInput, NotFound
@@ -29,6 +31,7 @@ from openservice.equipment.selectors import object_get
 from openservice.orders import selectors, services
 from openservice.orders.errors import UnknownStage
 from openservice.orders.models import OrderLine, ServiceOrder
+from openservice.orders.serializers import order_dict
 from openservice.workforce.selectors import technician_get
 
 router = Router(tags=["orders"])
@@ -87,6 +90,11 @@ class LineOut(Schema):
     is_billable: bool
     status: Literal["open", "cancelled", "posted"]
     executed_on: date | None
+
+    @staticmethod
+    def resolve_quantity(line) -> Decimal:
+        """Three decimals as stored, so a line reads the same after a write as on a read."""
+        return Decimal(line.quantity).quantize(Decimal("0.001"))
 
     @staticmethod
     def resolve_unit_cost(line, context):
@@ -185,9 +193,9 @@ class OrderCreateIn(Schema):
     site_id: Id
     description: Text(5000) = ""
     priority: Priority = "normal"
-    reported_at: datetime | None = None
-    requested_start: datetime | None = None
-    requested_end: datetime | None = None
+    reported_at: AwareDatetime | None = None
+    requested_start: AwareDatetime | None = None
+    requested_end: AwareDatetime | None = None
     service_on: date | None = None
     preferred_technician_id: Id | None = None
     object_ids: list[Id] = Field(default_factory=list, max_length=200)
@@ -200,8 +208,8 @@ class OrderUpdateIn(Schema):
     site_id: Id = None
     description: Text(5000) = None
     priority: Priority = None
-    requested_start: datetime | None = None
-    requested_end: datetime | None = None
+    requested_start: AwareDatetime | None = None
+    requested_end: AwareDatetime | None = None
     service_on: date | None = None
     preferred_technician_id: Id | None = None
     object_ids: list[Id] = Field(None, max_length=200)
@@ -227,7 +235,7 @@ class StageChangeIn(Schema):
     to: Text(30, min_length=1)
     reason: Text(30) | None = None
     note: Text(2000) = ""
-    at: datetime | None = Field(None, description="When it happened (default now; not future)")
+    at: AwareDatetime | None = Field(None, description="When it happened (default now; not future)")
 
 
 class CancelIn(Schema):
@@ -272,6 +280,8 @@ def _ref(field: str, lookup, **kwargs):
 
 
 def _line_links(user, data: dict) -> dict:
+    if not user.has_perm("orders.view_cost"):
+        data.pop("unit_cost", None)  # costs come from the item or technician, unseen
     for field, key, lookup in (
         ("task_id", "task", lambda pk: task_get(user=user, task_id=pk)),
         ("object_id", "object", lambda pk: object_get(user=user, object_id=pk)),
@@ -355,8 +365,17 @@ def list_reason_codes(
 @router.get("/orders", response=PageOut[OrderOut], operation_id="list_orders", summary="Orders")
 def list_orders(request: HttpRequest, filters: Query[OrderFilters], page: Query[PageIn]):
     require_perm(request.auth, "orders.view_serviceorder")
-    return paginate(
-        selectors.order_list(user=request.auth, **filters.dict(exclude_none=True)), page
+    orders = selectors.order_list(user=request.auth, **filters.dict(exclude_none=True))
+    result = paginate(orders, page)
+    show_cost = _can_see_cost(request)
+    # Rendered directly (see orders/serializers.py); the declared schema documents the shape.
+    body = {
+        "items": [order_dict(order, show_cost=show_cost) for order in result["items"]],
+        "count": result["count"],
+    }
+    return HttpResponse(
+        JSONRenderer().render(request, body, response_status=200),
+        content_type="application/json",
     )
 
 
@@ -551,5 +570,6 @@ def move_order_lines(request: HttpRequest, id: Path[Id], payload: MoveLinesIn):
     summary="Stage changes and audit events, oldest first",
 )
 def get_order_history(request: HttpRequest, id: Path[Id]):
+    require_perm(request.auth, "orders.view_stagechange")  # staff only: notes are internal
     order = _order(request, id)
-    return selectors.order_history(order)
+    return selectors.order_history(order, show_cost=_can_see_cost(request))

@@ -4,22 +4,33 @@ users see their customer's orders."""
 
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 
+from openservice.catalog.models import ServiceTask
 from openservice.core.errors import NotFound
 from openservice.core.roles import Role, has_role
 from openservice.core.selectors import audit_events_for, ordered, text_search
+from openservice.equipment.models import ServiceObject
 from openservice.orders.models import OrderLine, ServiceOrder, Stage, StageChange
 
 ORDER_ORDERING = {
     "number": "number",
     "service_on": "service_on",
     "reported_at": "reported_at",
-    "priority": "priority",
+    "priority": "priority_rank",
     "customer": "customer__name",
     "stage": "stage__sort_order",
 }
 OFFICE_ROLES = (Role.MANAGER, Role.DISPATCHER, Role.ADMINISTRATOR)
+# Priority sorts by urgency, not alphabetically: "-priority" puts critical orders first.
+PRIORITY_RANK = Case(
+    *(
+        When(priority=value, then=Value(rank))
+        for rank, value in enumerate(ServiceOrder.Priority.values)
+    ),
+    default=Value(0),
+    output_field=IntegerField(),
+)
 
 
 def _visible(user) -> QuerySet[ServiceOrder]:
@@ -55,8 +66,9 @@ def order_list(
         .select_related("stage", "customer", "site", "preferred_technician")
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
-            "objects_covered",
-            "tasks",
+            # Lists show the ids of related objects and tasks; load nothing else of them.
+            Prefetch("objects_covered", queryset=ServiceObject.objects.only("id")),
+            Prefetch("tasks", queryset=ServiceTask.objects.only("id")),
         )
     )
     orders = text_search(orders, q, ["number", "description", "customer__name", "site__name"])
@@ -80,6 +92,8 @@ def order_list(
         orders = orders.filter(service_on__gte=service_on_from)
     if service_on_to is not None:
         orders = orders.filter(service_on__lte=service_on_to)
+    if order_by and order_by.lstrip("-") == "priority":
+        orders = orders.annotate(priority_rank=PRIORITY_RANK)
     return ordered(orders, order_by, ORDER_ORDERING, default=("-number",))
 
 
@@ -131,7 +145,10 @@ def orders_to_post(*, user) -> QuerySet[ServiceOrder]:
     )
 
 
-def order_history(order: ServiceOrder) -> list[dict]:
+COST_FIELDS = {"unit_cost", "cost_amount"}
+
+
+def order_history(order: ServiceOrder, *, show_cost: bool = True) -> list[dict]:
     """Stage changes and the other audited actions of an order, oldest first (stage changes
     at the time they happened, which may precede when they were recorded)."""
     entries = [
@@ -165,4 +182,32 @@ def order_history(order: ServiceOrder) -> list[dict]:
         for event in audit_events_for(order)
         if event.verb not in stage_verbs
     ]
+    if not show_cost:  # audited line changes may carry costs the reader must not see
+        for entry in entries:
+            changes = entry["data"].get("changes")
+            if isinstance(changes, dict):
+                kept = {key: value for key, value in changes.items() if key not in COST_FIELDS}
+                entry["data"] = {**entry["data"], "changes": kept}
     return sorted(entries, key=lambda entry: entry["at"])
+
+
+CLOSED_CATEGORIES = (Stage.Category.CLOSED, Stage.Category.CANCELLED)
+DONE_CATEGORIES = (Stage.Category.COMPLETED, *CLOSED_CATEGORIES)
+
+
+def orders_open(
+    *, user, technician_id: int | None = None, include_completed: bool = False
+) -> QuerySet[ServiceOrder]:
+    """Orders not yet closed or cancelled (nor completed, unless `include_completed`): the
+    soonest service date first, undated ones last, the most urgent first within a day. For the
+    technician's day and the customer's home."""
+    done = CLOSED_CATEGORIES if include_completed else DONE_CATEGORIES
+    orders = (
+        _visible(user)
+        .exclude(stage__category__in=done)
+        .select_related("stage", "customer", "site")
+        .annotate(priority_rank=PRIORITY_RANK)
+    )
+    if technician_id is not None:
+        orders = orders.filter(preferred_technician_id=technician_id)
+    return orders.order_by(F("service_on").asc(nulls_last=True), "-priority_rank", "number")

@@ -1,6 +1,7 @@
 """What each role's home page shows, built from the apps' selectors."""
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from openservice.catalog.selectors import item_list, task_list
 from openservice.core.roles import ROLE_LABELS, ROLE_PRECEDENCE
@@ -13,7 +14,10 @@ from openservice.customers.selectors import (
     customer_of_user,
     site_list,
 )
+from openservice.orders.selectors import orders_by_stage, orders_open, orders_to_post
 from openservice.workforce.selectors import team_list, technician_list, technician_of_user
+
+ORDERS_SHOWN = 10
 
 
 def manager_home(user) -> dict:
@@ -27,6 +31,8 @@ def manager_home(user) -> dict:
         },
         "latest_customers": customer_list(user=user, order_by="-created")[:5],
         "recent_events": recent_audit_events(),
+        "orders_by_stage": orders_by_stage(user=user),
+        "orders_to_post": orders_to_post(user=user)[:ORDERS_SHOWN],
     }
 
 
@@ -42,11 +48,28 @@ def dispatcher_home(user) -> dict:
 
 
 def technician_home(user) -> dict:
+    """'My day': the technician's open orders for today, the overdue ones and the next ones;
+    the first of them is shown expanded."""
     me = technician_of_user(user)
-    teammates = []
-    if me is not None and me.team_id:
-        teammates = technician_list(user=user, team_id=me.team_id, is_active=True).exclude(pk=me.pk)
-    return {"me": me, "teammates": teammates}
+    today = timezone.localdate()
+    context = {"me": me, "teammates": [], "today": today, "expanded_pk": None}
+    if me is None:
+        return context
+    if me.team_id:
+        context["teammates"] = technician_list(
+            user=user, team_id=me.team_id, is_active=True
+        ).exclude(pk=me.pk)
+    mine = orders_open(user=user, technician_id=me.pk)
+    context["today_orders"] = list(mine.filter(service_on=today))
+    context["overdue_orders"] = list(mine.filter(service_on__lt=today)[:ORDERS_SHOWN])
+    context["next_orders"] = list(
+        mine.exclude(service_on__lte=today)[:ORDERS_SHOWN]  # later, or not dated yet
+    )
+    first = next(
+        iter(context["today_orders"] + context["overdue_orders"] + context["next_orders"]), None
+    )
+    context["expanded_pk"] = first.pk if first else None
+    return context
 
 
 def customer_home(user) -> dict:
@@ -57,6 +80,7 @@ def customer_home(user) -> dict:
         "customer": customer,
         "sites": site_list(user=user, customer_id=customer.pk, is_active=True),
         "contacts": contact_list(user=user, customer_id=customer.pk, is_active=True),
+        "open_orders": orders_open(user=user, include_completed=True)[:ORDERS_SHOWN],
     }
 
 

@@ -19,10 +19,17 @@ def navigation_for(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []
     items = [NavItem(_("Home"), reverse("web:home"), "home")]
+    if user.has_perm("orders.view_serviceorder"):
+        # Technicians see the orders assigned to them, customers their own (the selector narrows).
+        label = _("My orders") if primary_role(user) == Role.TECHNICIAN else _("Orders")
+        items.append(NavItem(label, reverse("orders:list"), "orders"))
     if user.has_perm("customers.view_customer"):
         # A customer's own company page is reached through the same URL (it redirects).
         label = _("My company") if primary_role(user) == Role.CUSTOMER else _("Customers")
         items.append(NavItem(label, reverse("customers:list"), "customers"))
+    if user.has_perm("equipment.view_serviceobject"):
+        # Customers see their own objects only (the selector narrows the list).
+        items.append(NavItem(_("Objects"), reverse("equipment:list"), "objects"))
     if user.has_perm("workforce.view_technician"):
         items.append(NavItem(_("Technicians"), reverse("workforce:list"), "technicians"))
     if user.is_staff:

@@ -9,11 +9,10 @@ from openservice.orders.models import ServiceOrder
 def lock_order(order: ServiceOrder, *, version: int | None = None) -> ServiceOrder:
     """The order's row, locked for the rest of the transaction. With `version`, a caller that
     read an older version is refused: its change would overwrite someone else's."""
-    locked = (
-        ServiceOrder.objects.select_related("stage", "customer")
-        .select_for_update(of=("self",))
-        .get(pk=order.pk)
-    )
+    # No joins in the locking query: after waiting for a concurrent writer, PostgreSQL rechecks
+    # joined rows as they were, so an order whose stage that writer changed would vanish from
+    # the result (DoesNotExist). The stage and customer load after the lock, fresh.
+    locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
     if version is not None and locked.version != version:
         raise StaleVersion(expected=version, current=locked.version)
     return locked

@@ -34,7 +34,7 @@ def order_sign_off(*, order: ServiceOrder, by, signer_name: str, now=None) -> Se
 
 @transaction.atomic
 def order_post(*, order: ServiceOrder, by, now=None) -> tuple[ServiceOrder, int]:
-    """Freeze the order's open lines as posted, ready for invoicing (billable ones).
+    """Freeze the order's open billable lines as posted, ready for invoicing.
     Needs sign-off and a stage that allows posting. Posting again posts only lines added
     since; with none, nothing changes. Returns the order and how many lines were posted."""
     order = lock_order(order)
@@ -43,9 +43,9 @@ def order_post(*, order: ServiceOrder, by, now=None) -> tuple[ServiceOrder, int]
     if order.signed_off_at is None:
         raise SignOffRequired(order_id=order.pk)
     now = now or timezone.now()
-    posted = OrderLine.objects.filter(order=order, status=OrderLine.Status.OPEN).update(
-        status=OrderLine.Status.POSTED, posted_at=now
-    )
+    posted = OrderLine.objects.filter(
+        order=order, status=OrderLine.Status.OPEN, is_billable=True
+    ).update(status=OrderLine.Status.POSTED, posted_at=now)
     if posted:
         if order.posted_at is None:
             order.posted_at = now

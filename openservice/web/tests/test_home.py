@@ -264,11 +264,11 @@ def test_user_without_role_gets_a_welcome_page(client, make_user):
 @pytest.mark.parametrize(
     "fixture, expected",
     [
-        ("manager", {"home", "customers", "technicians"}),
-        ("dispatcher", {"home", "customers", "technicians"}),
-        ("technician_user", {"home", "customers", "technicians"}),
-        ("administrator", {"home", "customers", "technicians", "admin"}),
-        ("customer_user", {"home", "customers"}),
+        ("manager", {"home", "orders", "customers", "objects", "technicians"}),
+        ("dispatcher", {"home", "orders", "customers", "objects", "technicians"}),
+        ("technician_user", {"home", "orders", "customers", "objects", "technicians"}),
+        ("administrator", {"home", "orders", "customers", "objects", "technicians", "admin"}),
+        ("customer_user", {"home", "orders", "customers", "objects"}),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(client, db, request, fixture, expected):
