@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from openservice.core.models import ApiToken, AuditEvent, NumberSequence
+from openservice.core.models import ApiToken, AuditEvent, NumberSequence, ReasonCode
 from openservice.core.services import audit, token_create
 
 
@@ -66,3 +66,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
             request,
             _("The new token is %(token)s. Copy it now: it is not shown again.") % {"token": raw},
         )
+
+
+@admin.register(ReasonCode)
+class ReasonCodeAdmin(AuditedAdmin):
+    list_display = (
+        "code",
+        "description",
+        "for_stage_change",
+        "for_cancel",
+        "for_sla_stop",
+        "for_sla_cancel",
+        "for_note",
+        "is_active",
+    )
+    list_filter = ("is_active",)
+    search_fields = ("code", "description")
