@@ -74,9 +74,12 @@ class _SubBoms:
         return self.cache[item_id]
 
 
-def plan_structure(lines: list, sub_boms: _SubBoms, parent_slot: str = "", path=()) -> list:
+def plan_structure(
+    lines: list, sub_boms: _SubBoms, parent_slot: str = "", path=(), under_line: int | None = None
+) -> list:
     """Units for BOM lines: a line with nested lines takes them as its sub-units; a line
-    without takes the approved BOM of its own item (multi-level expansion)."""
+    without takes the approved BOM of its own item (multi-level expansion). `under_line`
+    plans only the lines nested under that line."""
     children_of: dict[int | None, list] = {}
     for line in lines:
         children_of.setdefault(line.parent_id, []).append(line)
@@ -99,7 +102,7 @@ def plan_structure(lines: list, sub_boms: _SubBoms, parent_slot: str = "", path=
                 planned.append(unit)
         return planned
 
-    return plan(None, parent_slot, path)
+    return plan(under_line, parent_slot, path)
 
 
 def install_units(
@@ -278,16 +281,20 @@ def _replace_unit(
 
 
 def _sub_units_for(obj: ServiceObject, slot: str, item: Item, sub_boms: "_SubBoms") -> list:
-    """The sub-units a new unit in `slot` gets: those the object's own BOM places under that
-    slot when the item is the one the BOM has there (nested lines, e.g. a door operator's
-    roller set), otherwise those of the item's own approved BOM."""
+    """The sub-units a new unit in `slot` gets: the lines the object's own BOM nests under
+    that slot when the item is the one the BOM has there (e.g. a door operator's roller set),
+    otherwise the units of the item's own approved BOM. Plans only that slot's subtree."""
+    path = (obj.item_id, item.pk)
     if obj.bom_id is not None:
-        planned = _planned_by_slot(
-            plan_structure(bom_lines(obj.bom), sub_boms, "", (obj.item_id,))
-        ).get(slot)
-        if planned is not None and planned.item_id == item.pk:
-            return planned.children
-    return plan_structure(sub_boms.lines_of(item.pk), sub_boms, slot, (obj.item_id, item.pk))
+        lines = bom_lines(obj.bom)
+        nested = {line.parent_id for line in lines}
+        slots = _line_slots(lines)
+        for line in lines:
+            if slots[line.pk][0] == slot and line.component_item_id == item.pk:
+                if line.pk in nested:
+                    return plan_structure(lines, sub_boms, slot, path, under_line=line.pk)
+                break
+    return plan_structure(sub_boms.lines_of(item.pk), sub_boms, slot, path)
 
 
 @transaction.atomic
@@ -337,12 +344,8 @@ def component_replace(
     return new
 
 
-def bom_slots(bom: Bom | None) -> dict[str, tuple[int, int]]:
-    """{slot: (item, units)} for the lines a BOM itself defines (nested lines included; the
-    content of components' own BOMs is not), units multiplied through parent lines."""
-    if bom is None:
-        return {}
-    lines = bom_lines(bom)
+def _line_slots(lines: list) -> dict[int, tuple[str, int]]:
+    """{line id: (slot, units)} for a BOM's own lines, units multiplied through parents."""
     by_id = {line.pk: line for line in lines}
     memo: dict[int, tuple[str, int]] = {}
 
@@ -357,9 +360,19 @@ def bom_slots(bom: Bom | None) -> dict[str, tuple[int, int]]:
             )
         return memo[line.pk]
 
-    result: dict[str, tuple[int, int]] = {}
+    return {line.pk: slot_and_count(line) for line in lines}
+
+
+def bom_slots(bom: Bom | None) -> dict[str, tuple[int, int]]:
+    """{slot: (item, units)} for the lines a BOM itself defines (nested lines included; the
+    content of components' own BOMs is not), units multiplied through parent lines."""
+    if bom is None:
+        return {}
+    lines = bom_lines(bom)
+    slots = _line_slots(lines)
+    result = {}
     for line in lines:
-        slot, count = slot_and_count(line)
+        slot, count = slots[line.pk]
         _item, before = result.get(slot, (line.component_item_id, 0))
         result[slot] = (line.component_item_id, before + count)
     return result

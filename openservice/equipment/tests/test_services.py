@@ -1024,3 +1024,46 @@ def test_a_retired_object_refuses_replacements(manager, customer, lift):
             on=TODAY,
             today=TODAY,
         )
+
+
+def test_a_replacement_keeps_the_sub_units_the_objects_bom_nests_under_its_slot(manager, customer):
+    items = {sku: product(sku) for sku in ("CAR", "DOOR", "ROLLER", "DRIVE")}
+    make_bom(items["CAR"], [("DR", items["DOOR"], 1, [("ROLL", items["ROLLER"], 2)])])
+    obj = create(manager, customer, items["CAR"])
+
+    new = component_replace(
+        obj=obj,
+        component=unit(obj, "DR"),
+        by=manager,
+        item=items["DOOR"],
+        on=TODAY,
+        today=TODAY,
+    )
+
+    tree = component_tree(obj, on=TODAY)
+    [door] = tree
+    assert door.id == new.pk
+    assert [(child.slot, child.item_id) for child in door.children] == [
+        ("DR/ROLL", items["ROLLER"].pk),
+        ("DR/ROLL", items["ROLLER"].pk),
+    ]
+    assert all(child.installed_on == TODAY for child in door.children)
+
+
+def test_a_replacement_by_another_item_takes_that_items_own_bom(manager, customer):
+    items = {sku: product(sku) for sku in ("CAR", "DOOR", "ROLLER", "DOOR2", "BELT")}
+    make_bom(items["CAR"], [("DR", items["DOOR"], 1, [("ROLL", items["ROLLER"], 2)])])
+    make_bom(items["DOOR2"], [("B", items["BELT"], 1)])
+    obj = create(manager, customer, items["CAR"])
+
+    component_replace(
+        obj=obj,
+        component=unit(obj, "DR"),
+        by=manager,
+        item=items["DOOR2"],
+        on=TODAY,
+        today=TODAY,
+    )
+
+    [door] = component_tree(obj, on=TODAY)
+    assert [(child.slot, child.item_id) for child in door.children] == [("DR/B", items["BELT"].pk)]
