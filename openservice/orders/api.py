@@ -1,28 +1,21 @@
 """API for service orders: orders, lines, stage changes, cancellation, sign-off, posting."""
 
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Path, Query, Router
 from ninja.renderers import JSONRenderer
 from ninja.responses import Status
-from pydantic import AwareDatetime
 
 from openservice.catalog.selectors import item_get, task_get
 from openservice.core.errors import InvalidInput, NotFound
 from openservice.core.roles import require_perm
 from openservice.core.schemas import (
     Id,
-    MoneyIn,
-    MoneyOut,
     PageIn,
     PageOut,
-    Text,
-    order_by_param,
     paginate,
 )
 from openservice.core.selectors import reason_by_code, reason_code_list
@@ -30,246 +23,30 @@ from openservice.customers.selectors import customer_get, site_get
 from openservice.equipment.selectors import object_get
 from openservice.orders import selectors, services
 from openservice.orders.errors import UnknownStage
-from openservice.orders.models import OrderLine, ServiceOrder
+from openservice.orders.models import ServiceOrder
+from openservice.orders.schemas import (
+    CancelIn,
+    CopyLinesIn,
+    HistoryEntryOut,
+    LineIn,
+    LineOut,
+    LineUpdateIn,
+    MoveLinesIn,
+    NoteIn,
+    OrderCreateIn,
+    OrderFilters,
+    OrderOut,
+    OrderUpdateIn,
+    ReasonCodeOut,
+    SignOffIn,
+    StageChangeIn,
+    StageOut,
+    can_see_cost,
+)
 from openservice.orders.serializers import order_dict
 from openservice.workforce.selectors import technician_get
 
 router = Router(tags=["orders"])
-
-Priority = Literal["low", "normal", "high", "critical"]
-LineKind = Literal["hour", "item", "expense", "fee"]
-Quantity = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
-
-
-def _can_see_cost(request) -> bool:
-    return request.auth.has_perm("orders.view_cost")
-
-
-class StageOut(Schema):
-    code: str
-    name: str
-    category: str
-    sla_clock: str
-    is_initial: bool
-    allows_edit: bool
-    allows_delete: bool
-    allows_cancel: bool
-    allows_posting: bool
-    requires_reason: bool
-
-
-class StageRefOut(Schema):
-    code: str
-    name: str
-
-
-class ReasonCodeOut(Schema):
-    code: str
-    description: str
-    for_stage_change: bool
-    for_cancel: bool
-    for_sla_stop: bool
-    for_sla_cancel: bool
-    for_note: bool
-
-
-class LineOut(Schema):
-    id: int
-    kind: LineKind
-    description: str
-    task_id: int | None
-    object_id: int | None
-    technician_id: int | None
-    item_id: int | None
-    quantity: Decimal
-    unit: str
-    unit_price: MoneyOut
-    unit_cost: MoneyOut | None = Field(None, description="Null without orders.view_cost")
-    net_amount: MoneyOut
-    cost_amount: MoneyOut | None = Field(None, description="Null without orders.view_cost")
-    is_billable: bool
-    status: Literal["open", "cancelled", "posted"]
-    executed_on: date | None
-
-    @staticmethod
-    def resolve_quantity(line) -> Decimal:
-        """Three decimals as stored, so a line reads the same after a write as on a read."""
-        return Decimal(line.quantity).quantize(Decimal("0.001"))
-
-    @staticmethod
-    def resolve_unit_cost(line, context):
-        return line.unit_cost if _can_see_cost(context["request"]) else None
-
-    @staticmethod
-    def resolve_cost_amount(line, context):
-        return line.cost_amount if _can_see_cost(context["request"]) else None
-
-
-class TotalsOut(Schema):
-    net_amount: MoneyOut
-    cost_amount: MoneyOut | None
-
-
-class OrderOut(Schema):
-    id: int
-    number: str
-    stage: StageRefOut
-    priority: Priority
-    origin: str
-    customer_id: int
-    site_id: int
-    agreement_id: int | None = None
-    description: str
-    currency: str
-    reported_at: datetime
-    service_on: date | None
-    requested_start: datetime | None
-    requested_end: datetime | None
-    preferred_technician_id: int | None
-    calendar_conflict: bool
-    version: int
-    signed_off_at: datetime | None
-    signer_name: str
-    posted_at: datetime | None
-    object_ids: list[int]
-    task_ids: list[int]
-    totals: TotalsOut
-    lines: list[LineOut]
-
-    @staticmethod
-    def resolve_object_ids(order) -> list[int]:
-        return sorted(obj.pk for obj in order.objects_covered.all())
-
-    @staticmethod
-    def resolve_task_ids(order) -> list[int]:
-        return sorted(task.pk for task in order.tasks.all())
-
-    @staticmethod
-    def resolve_lines(order) -> list:
-        return list(order.lines.all())
-
-    @staticmethod
-    def resolve_totals(order, context) -> dict:
-        live = [line for line in order.lines.all() if line.status != OrderLine.Status.CANCELLED]
-        cost = sum((line.cost_amount for line in live), Decimal("0.00"))
-        return {
-            "net_amount": sum((line.net_amount for line in live), Decimal("0.00")),
-            "cost_amount": cost if _can_see_cost(context["request"]) else None,
-        }
-
-
-class LineIn(Schema):
-    kind: LineKind
-    quantity: Quantity
-    description: Text(300) = None
-    task_id: Id | None = None
-    object_id: Id | None = None
-    technician_id: Id | None = None
-    item_id: Id | None = None
-    unit: Text(10, min_length=1) = None
-    unit_price: MoneyIn = None
-    unit_cost: MoneyIn = None
-    is_billable: bool = True
-    executed_on: date | None = None
-
-
-class LineUpdateIn(Schema):
-    kind: LineKind = None
-    quantity: Quantity = None
-    description: Text(300) = None
-    task_id: Id | None = None
-    object_id: Id | None = None
-    technician_id: Id | None = None
-    item_id: Id | None = None
-    unit: Text(10, min_length=1) = None
-    unit_price: MoneyIn = None
-    unit_cost: MoneyIn = None
-    is_billable: bool = None
-    executed_on: date | None = None
-
-
-class OrderCreateIn(Schema):
-    customer_id: Id
-    site_id: Id
-    description: Text(5000) = ""
-    priority: Priority = "normal"
-    reported_at: AwareDatetime | None = None
-    requested_start: AwareDatetime | None = None
-    requested_end: AwareDatetime | None = None
-    service_on: date | None = None
-    preferred_technician_id: Id | None = None
-    object_ids: list[Id] = Field(default_factory=list, max_length=200)
-    task_ids: list[Id] = Field(default_factory=list, max_length=100)
-    lines: list[LineIn] = Field(default_factory=list, max_length=200)
-
-
-class OrderUpdateIn(Schema):
-    version: int = Field(ge=1, le=2**31 - 1, description="The version you read")
-    site_id: Id = None
-    description: Text(5000) = None
-    priority: Priority = None
-    requested_start: AwareDatetime | None = None
-    requested_end: AwareDatetime | None = None
-    service_on: date | None = None
-    preferred_technician_id: Id | None = None
-    object_ids: list[Id] = Field(None, max_length=200)
-    task_ids: list[Id] = Field(None, max_length=100)
-
-
-class OrderFilters(Schema):
-    q: Text(100) | None = Field(None, description="Number, description, customer or site")
-    stage: Text(30) | None = None
-    category: Text(20) | None = None
-    customer_id: Id | None = None
-    site_id: Id | None = None
-    priority: Priority | None = None
-    technician_id: Id | None = None
-    agreement_id: Id | None = None
-    origin: Literal["agreement", "manual", "portal", "return", "api"] | None = None
-    service_on_from: date | None = None
-    service_on_to: date | None = None
-    order_by: order_by_param(selectors.ORDER_ORDERING) = None
-
-
-class StageChangeIn(Schema):
-    to: Text(30, min_length=1)
-    reason: Text(30) | None = None
-    note: Text(2000) = ""
-    at: AwareDatetime | None = Field(None, description="When it happened (default now; not future)")
-
-
-class CancelIn(Schema):
-    reason: Text(30, min_length=1)
-    note: Text(2000) = ""
-
-
-class NoteIn(Schema):
-    note: Text(2000) = ""
-
-
-class SignOffIn(Schema):
-    signer_name: Text(200, min_length=1)
-
-
-class CopyLinesIn(Schema):
-    from_order_id: Id
-
-
-class MoveLinesIn(Schema):
-    to_order_id: Id
-    line_ids: list[Id] = Field(min_length=1, max_length=200)
-
-
-class HistoryEntryOut(Schema):
-    kind: Literal["stage", "audit"]
-    at: datetime
-    by: str | None
-    verb: str
-    from_stage: str | None = None
-    to_stage: str | None = None
-    reason: str | None = None
-    note: str = ""
-    data: dict = Field(default_factory=dict)
 
 
 def _ref(field: str, lookup, **kwargs):
@@ -367,7 +144,7 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilters], page: Query[
     require_perm(request.auth, "orders.view_serviceorder")
     orders = selectors.order_list(user=request.auth, **filters.dict(exclude_none=True))
     result = paginate(orders, page)
-    show_cost = _can_see_cost(request)
+    show_cost = can_see_cost(request)
     # Rendered directly (see orders/serializers.py); the declared schema documents the shape.
     body = {
         "items": [order_dict(order, show_cost=show_cost) for order in result["items"]],
@@ -572,4 +349,4 @@ def move_order_lines(request: HttpRequest, id: Path[Id], payload: MoveLinesIn):
 def get_order_history(request: HttpRequest, id: Path[Id]):
     require_perm(request.auth, "orders.view_stagechange")  # staff only: notes are internal
     order = _order(request, id)
-    return selectors.order_history(order, show_cost=_can_see_cost(request))
+    return selectors.order_history(order, show_cost=can_see_cost(request))

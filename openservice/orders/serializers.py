@@ -2,7 +2,7 @@
 
 The order list is the busiest read in the system; validating 50 orders with their lines
 through the schema's attribute getters costs more than the queries. This builds the same
-JSON-ready structure as `api.OrderOut` directly; `tests/test_serializers.py` checks that the
+JSON-ready structure as `schemas.OrderOut` directly; `tests/test_serializers.py` checks that the
 two agree field for field, so the OpenAPI document stays true.
 """
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from ninja.renderers import JSONRenderer
 
-from openservice.orders.api import OrderOut
 from openservice.orders.models import ServiceOrder
+from openservice.orders.schemas import OrderOut
 from openservice.orders.serializers import order_dict
 from openservice.orders.services import order_cancel, order_line_add, order_line_cancel
 from openservice.orders.tests.factories import make_order

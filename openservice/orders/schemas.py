@@ -1,0 +1,247 @@
+"""Request and response schemas of the orders API (the endpoints are in `api.py`)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import AwareDatetime
+
+from openservice.core.schemas import Id, MoneyIn, MoneyOut, Text, order_by_param
+from openservice.orders import selectors
+from openservice.orders.models import OrderLine
+
+Priority = Literal["low", "normal", "high", "critical"]
+LineKind = Literal["hour", "item", "expense", "fee"]
+Quantity = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
+
+
+def can_see_cost(request) -> bool:
+    return request.auth.has_perm("orders.view_cost")
+
+
+class StageOut(Schema):
+    code: str
+    name: str
+    category: str
+    sla_clock: str
+    is_initial: bool
+    allows_edit: bool
+    allows_delete: bool
+    allows_cancel: bool
+    allows_posting: bool
+    requires_reason: bool
+
+
+class StageRefOut(Schema):
+    code: str
+    name: str
+
+
+class ReasonCodeOut(Schema):
+    code: str
+    description: str
+    for_stage_change: bool
+    for_cancel: bool
+    for_sla_stop: bool
+    for_sla_cancel: bool
+    for_note: bool
+
+
+class LineOut(Schema):
+    id: int
+    kind: LineKind
+    description: str
+    task_id: int | None
+    object_id: int | None
+    technician_id: int | None
+    item_id: int | None
+    quantity: Decimal
+    unit: str
+    unit_price: MoneyOut
+    unit_cost: MoneyOut | None = Field(None, description="Null without orders.view_cost")
+    net_amount: MoneyOut
+    cost_amount: MoneyOut | None = Field(None, description="Null without orders.view_cost")
+    is_billable: bool
+    status: Literal["open", "cancelled", "posted"]
+    executed_on: date | None
+
+    @staticmethod
+    def resolve_quantity(line) -> Decimal:
+        """Three decimals as stored, so a line reads the same after a write as on a read."""
+        return Decimal(line.quantity).quantize(Decimal("0.001"))
+
+    @staticmethod
+    def resolve_unit_cost(line, context):
+        return line.unit_cost if can_see_cost(context["request"]) else None
+
+    @staticmethod
+    def resolve_cost_amount(line, context):
+        return line.cost_amount if can_see_cost(context["request"]) else None
+
+
+class TotalsOut(Schema):
+    net_amount: MoneyOut
+    cost_amount: MoneyOut | None
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    stage: StageRefOut
+    priority: Priority
+    origin: str
+    customer_id: int
+    site_id: int
+    agreement_id: int | None = None
+    description: str
+    currency: str
+    reported_at: datetime
+    service_on: date | None
+    requested_start: datetime | None
+    requested_end: datetime | None
+    preferred_technician_id: int | None
+    calendar_conflict: bool
+    version: int
+    signed_off_at: datetime | None
+    signer_name: str
+    posted_at: datetime | None
+    object_ids: list[int]
+    task_ids: list[int]
+    totals: TotalsOut
+    lines: list[LineOut]
+
+    @staticmethod
+    def resolve_object_ids(order) -> list[int]:
+        return sorted(obj.pk for obj in order.objects_covered.all())
+
+    @staticmethod
+    def resolve_task_ids(order) -> list[int]:
+        return sorted(task.pk for task in order.tasks.all())
+
+    @staticmethod
+    def resolve_lines(order) -> list:
+        return list(order.lines.all())
+
+    @staticmethod
+    def resolve_totals(order, context) -> dict:
+        live = [line for line in order.lines.all() if line.status != OrderLine.Status.CANCELLED]
+        cost = sum((line.cost_amount for line in live), Decimal("0.00"))
+        return {
+            "net_amount": sum((line.net_amount for line in live), Decimal("0.00")),
+            "cost_amount": cost if can_see_cost(context["request"]) else None,
+        }
+
+
+class LineIn(Schema):
+    kind: LineKind
+    quantity: Quantity
+    description: Text(300) = None
+    task_id: Id | None = None
+    object_id: Id | None = None
+    technician_id: Id | None = None
+    item_id: Id | None = None
+    unit: Text(10, min_length=1) = None
+    unit_price: MoneyIn = None
+    unit_cost: MoneyIn = None
+    is_billable: bool = True
+    executed_on: date | None = None
+
+
+class LineUpdateIn(Schema):
+    kind: LineKind = None
+    quantity: Quantity = None
+    description: Text(300) = None
+    task_id: Id | None = None
+    object_id: Id | None = None
+    technician_id: Id | None = None
+    item_id: Id | None = None
+    unit: Text(10, min_length=1) = None
+    unit_price: MoneyIn = None
+    unit_cost: MoneyIn = None
+    is_billable: bool = None
+    executed_on: date | None = None
+
+
+class OrderCreateIn(Schema):
+    customer_id: Id
+    site_id: Id
+    description: Text(5000) = ""
+    priority: Priority = "normal"
+    reported_at: AwareDatetime | None = None
+    requested_start: AwareDatetime | None = None
+    requested_end: AwareDatetime | None = None
+    service_on: date | None = None
+    preferred_technician_id: Id | None = None
+    object_ids: list[Id] = Field(default_factory=list, max_length=200)
+    task_ids: list[Id] = Field(default_factory=list, max_length=100)
+    lines: list[LineIn] = Field(default_factory=list, max_length=200)
+
+
+class OrderUpdateIn(Schema):
+    version: int = Field(ge=1, le=2**31 - 1, description="The version you read")
+    site_id: Id = None
+    description: Text(5000) = None
+    priority: Priority = None
+    requested_start: AwareDatetime | None = None
+    requested_end: AwareDatetime | None = None
+    service_on: date | None = None
+    preferred_technician_id: Id | None = None
+    object_ids: list[Id] = Field(None, max_length=200)
+    task_ids: list[Id] = Field(None, max_length=100)
+
+
+class OrderFilters(Schema):
+    q: Text(100) | None = Field(None, description="Number, description, customer or site")
+    stage: Text(30) | None = None
+    category: Text(20) | None = None
+    customer_id: Id | None = None
+    site_id: Id | None = None
+    priority: Priority | None = None
+    technician_id: Id | None = None
+    agreement_id: Id | None = None
+    origin: Literal["agreement", "manual", "portal", "return", "api"] | None = None
+    service_on_from: date | None = None
+    service_on_to: date | None = None
+    order_by: order_by_param(selectors.ORDER_ORDERING) = None
+
+
+class StageChangeIn(Schema):
+    to: Text(30, min_length=1)
+    reason: Text(30) | None = None
+    note: Text(2000) = ""
+    at: AwareDatetime | None = Field(None, description="When it happened (default now; not future)")
+
+
+class CancelIn(Schema):
+    reason: Text(30, min_length=1)
+    note: Text(2000) = ""
+
+
+class NoteIn(Schema):
+    note: Text(2000) = ""
+
+
+class SignOffIn(Schema):
+    signer_name: Text(200, min_length=1)
+
+
+class CopyLinesIn(Schema):
+    from_order_id: Id
+
+
+class MoveLinesIn(Schema):
+    to_order_id: Id
+    line_ids: list[Id] = Field(min_length=1, max_length=200)
+
+
+class HistoryEntryOut(Schema):
+    kind: Literal["stage", "audit"]
+    at: datetime
+    by: str | None
+    verb: str
+    from_stage: str | None = None
+    to_stage: str | None = None
+    reason: str | None = None
+    note: str = ""
+    data: dict = Field(default_factory=dict)
