@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from openservice.calendars.api import router as calendars_router
 from openservice.catalog.api import router as catalog_router
 from openservice.core.api import router as core_router
 from openservice.core.auth import BearerAuth, SessionAuth
@@ -20,6 +21,7 @@ from openservice.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from openservice.customers.api import router as customers_router
 from openservice.equipment.api import router as equipment_router
 from openservice.orders.api import router as orders_router
+from openservice.sla.api import router as sla_router
 from openservice.workforce.api import router as workforce_router
 
 ERROR_STATUSES = {
@@ -127,8 +129,10 @@ def http_error(request: HttpRequest, exc: HttpError):
 
 
 api.add_router("/", core_router)
+api.add_router("/", calendars_router)
 api.add_router("/", customers_router)
 api.add_router("/", catalog_router)
 api.add_router("/", workforce_router)
 api.add_router("/", equipment_router)
+api.add_router("/", sla_router)
 api.add_router("/", orders_router)

@@ -74,10 +74,12 @@ INSTALLED_APPS = [
     "ninja",
     # Our apps, in dependency order (a lower app never imports a higher one).
     "openservice.core",
+    "openservice.calendars",
     "openservice.customers",
     "openservice.workforce",
     "openservice.catalog",
     "openservice.equipment",
+    "openservice.sla",
     "openservice.orders",
     "openservice.demo",
     "openservice.web",

@@ -6,3 +6,8 @@ class OrdersConfig(AppConfig):
     name = "openservice.orders"
     label = "orders"
     verbose_name = _("Service orders")
+
+    def ready(self) -> None:
+        from openservice.orders import subscribers
+
+        subscribers.register()

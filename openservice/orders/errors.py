@@ -105,3 +105,29 @@ class CustomerMismatch(DomainError):
 class ReportedInFuture(DomainError):
     code = "orders.reported_in_future"
     default_message = _("The reported time cannot be in the future.")
+
+
+class NoSla(DomainError):
+    code = "orders.no_sla"
+    default_message = _("The order is not measured against an SLA (no policy or no target).")
+
+
+class SlaNotStopped(DomainError):
+    code = "orders.sla_not_stopped"
+    default_message = _("The SLA clock was not stopped or cancelled by hand; nothing to restart.")
+
+
+class SlaAlreadyStopped(DomainError):
+    code = "orders.sla_already_stopped"
+    default_message = _("The SLA clock is already stopped.")
+
+
+class SlaAlreadyCancelled(DomainError):
+    code = "orders.sla_already_cancelled"
+    default_message = _("The SLA of this order is already cancelled.")
+
+
+class SlaPolicyInactive(DomainError):
+    code = "orders.sla_policy_inactive"
+    default_message = _("That SLA policy is inactive.")
+    status = 422

@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from openservice.core.choices import Priority
 from openservice.core.models import TimeStampedModel
 
 
@@ -89,12 +90,17 @@ class StageTransition(models.Model):
         return f"{self.from_stage.code} → {self.to_stage.code}"
 
 
+class SlaState(models.TextChoices):
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+    MET = "met", _("Met")
+    PAUSED = "paused", _("Paused")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
 class ServiceOrder(TimeStampedModel):
-    class Priority(models.TextChoices):
-        LOW = "low", _("Low")
-        NORMAL = "normal", _("Normal")
-        HIGH = "high", _("High")
-        CRITICAL = "critical", _("Critical")
+    Priority = Priority
 
     class Origin(models.TextChoices):
         AGREEMENT = "agreement", _("Agreement")
@@ -168,6 +174,38 @@ class ServiceOrder(TimeStampedModel):
         help_text=_("Where a revoked cancellation returns to."),
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    # The SLA clock, recomputed from the stage history on every change (services/sla.py) and
+    # stored for fast queries. Instants are UTC; the *_warning_at / *_breach_at instants are
+    # the crossings that happen (past, or projected while the clock runs).
+    sla_policy = models.ForeignKey(
+        "sla.SlaPolicy",
+        verbose_name=_("SLA policy"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    sla_state = models.CharField(
+        _("SLA state"), max_length=10, choices=SlaState.choices, blank=True
+    )
+    sla_clock = models.CharField(_("SLA clock"), max_length=5, blank=True)
+    sla_used_seconds = models.PositiveBigIntegerField(_("SLA business seconds used"), default=0)
+    sla_running_since = models.DateTimeField(null=True, blank=True)
+    sla_responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    sla_resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    sla_response_due_at = models.DateTimeField(_("response due"), null=True, blank=True)
+    sla_resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(
+        _("next SLA deadline"),
+        null=True,
+        blank=True,
+        help_text=_("The due instant of the target still open while the clock counts."),
+    )
+    sla_response_warning_at = models.DateTimeField(null=True, blank=True)
+    sla_response_breach_at = models.DateTimeField(null=True, blank=True)
+    sla_resolution_warning_at = models.DateTimeField(null=True, blank=True)
+    sla_resolution_breach_at = models.DateTimeField(null=True, blank=True)
+    sla_next_event_at = models.DateTimeField(null=True, blank=True)
     objects_covered = models.ManyToManyField(
         "equipment.ServiceObject",
         verbose_name=_("objects"),
@@ -187,11 +225,18 @@ class ServiceOrder(TimeStampedModel):
             ("sign_off_serviceorder", _("Can record a customer's sign-off")),
             ("post_serviceorder", _("Can post orders")),
             ("view_cost", _("Can see costs on orders")),
+            ("manage_sla", _("Can stop, restart and cancel SLA clocks")),
         ]
         indexes = [
             models.Index(fields=["stage", "service_on"], name="order_stage_service_on_idx"),
             models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
             models.Index(fields=["preferred_technician", "service_on"], name="order_tech_idx"),
+            models.Index(
+                fields=["sla_next_event_at"],
+                name="order_sla_next_event_idx",
+                condition=models.Q(sla_next_event_at__isnull=False),
+            ),
+            models.Index(fields=["sla_state", "sla_due_at"], name="order_sla_due_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -318,3 +363,61 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.from_stage_id} → {self.to_stage_id}"
+
+
+class SlaClockChange(models.Model):
+    """A manual start, stop or cancel of an order's SLA clock; replayed with the stage history."""
+
+    class Action(models.TextChoices):
+        START = "start", _("Start")
+        STOP = "stop", _("Stop")
+        CANCEL = "cancel", _("Cancel")
+
+    order = models.ForeignKey(
+        ServiceOrder, on_delete=models.CASCADE, related_name="sla_clock_changes"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.ForeignKey(
+        "core.ReasonCode", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("SLA clock change")
+        verbose_name_plural = _("SLA clock changes")
+        ordering = ["order", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.action}"
+
+
+class SlaEvent(models.Model):
+    """A warning or breach of an order's SLA, recorded once per order and kind by the scan."""
+
+    class Kind(models.TextChoices):
+        RESPONSE_WARNING = "response_warning", _("Response at risk")
+        RESPONSE_BREACH = "response_breach", _("Response breached")
+        RESOLUTION_WARNING = "resolution_warning", _("Resolution at risk")
+        RESOLUTION_BREACH = "resolution_breach", _("Resolution breached")
+
+    order = models.ForeignKey(ServiceOrder, on_delete=models.CASCADE, related_name="sla_events")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("crossed at"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("SLA event")
+        verbose_name_plural = _("SLA events")
+        ordering = ["-at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "kind"], name="sla_event_once_per_kind"),
+        ]
+        indexes = [models.Index(fields=["recorded_at"], name="sla_event_recorded_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.kind}"

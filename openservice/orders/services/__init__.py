@@ -10,6 +10,14 @@ from openservice.orders.services.orders import (
     order_move_lines,
     order_update,
 )
+from openservice.orders.services.sla import (
+    order_sla_cancel,
+    order_sla_refresh,
+    order_sla_start,
+    order_sla_stop,
+    orders_sla_recompute,
+    sla_scan,
+)
 from openservice.orders.services.stages import (
     allowed_transitions,
     may_make,
@@ -34,5 +42,11 @@ __all__ = [
     "order_post",
     "order_revoke_cancel",
     "order_sign_off",
+    "order_sla_cancel",
+    "order_sla_refresh",
+    "order_sla_start",
+    "order_sla_stop",
     "order_update",
+    "orders_sla_recompute",
+    "sla_scan",
 ]

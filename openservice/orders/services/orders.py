@@ -20,9 +20,12 @@ from openservice.orders.errors import (
     DeleteNotAllowed,
     NoAgreement,
     ReportedInFuture,
+    SlaPolicyInactive,
 )
 from openservice.orders.models import OrderLine, ServiceOrder, Stage, StageChange
 from openservice.orders.services.common import bump_version, lock_order, require_editable
+from openservice.orders.services.sla import order_sla_refresh
+from openservice.sla.selectors import policy_for_order
 
 ORDER_FIELDS = (
     "site",
@@ -33,6 +36,7 @@ ORDER_FIELDS = (
     "service_on",
     "requested_start",
     "requested_end",
+    "sla_policy",
 )
 
 
@@ -62,10 +66,14 @@ def order_create(
     responsible=None,
     objects=(),
     tasks=(),
+    sla_policy=None,
+    agreement_policy=None,
     now: datetime | None = None,
 ) -> ServiceOrder:
     """A new order in the initial stage. A past `reported_at` (the customer called earlier)
-    counts as entering the initial stage then: the SLA clock starts at `reported_at`."""
+    counts as entering the initial stage then: the SLA clock starts at `reported_at`. The SLA
+    policy is `sla_policy` when given, else the agreement's, the customer's, the customer's
+    agreement group's or the default (sla.selectors.policy_for_order)."""
     now = now or timezone.now()
     reported_at = reported_at or now
     if reported_at > now:
@@ -73,6 +81,9 @@ def order_create(
     if not customer.is_active:
         raise CustomerInactive(customer_id=customer.pk)
     _check_relations(customer, site, objects)
+    if sla_policy is not None and not sla_policy.is_active:
+        raise SlaPolicyInactive(policy_id=sla_policy.pk)
+    policy = sla_policy or policy_for_order(customer=customer, agreement_policy=agreement_policy)
     stage = initial_stage()
     order = ServiceOrder(
         number=sequence_next("service_order", prefix="WO", padding=6),
@@ -89,12 +100,19 @@ def order_create(
         requested_end=requested_end,
         preferred_technician=preferred_technician,
         responsible=responsible,
+        sla_policy=policy,
     )
     save_validated(order)
     order.objects_covered.set(objects)
     order.tasks.set(tasks)
     StageChange.objects.create(order=order, from_stage=None, to_stage=stage, by=by, at=reported_at)
-    audit(by, "order.created", order, {"number": order.number, "origin": origin})
+    order_sla_refresh(order=order, now=now)
+    audit(
+        by,
+        "order.created",
+        order,
+        {"number": order.number, "origin": origin, "sla_policy": policy.pk if policy else None},
+    )
     return order
 
 
@@ -107,6 +125,9 @@ def order_update(
     changes = only_fields(ORDER_FIELDS, changes)
     order = lock_order(order, version=version)
     require_editable(order)
+    policy = changes.get("sla_policy")
+    if policy is not None and policy.pk != order.sla_policy_id and not policy.is_active:
+        raise SlaPolicyInactive(policy_id=policy.pk)
     _check_relations(order.customer, changes.get("site", order.site), objects or ())
     changed = {}
     for field, value in changes.items():
@@ -124,6 +145,8 @@ def order_update(
         order.tasks.set(tasks)
         changed["tasks"] = sorted(t.pk for t in tasks)
     bump_version(order, *changes)
+    if {"priority", "sla_policy"} & set(changed):
+        order_sla_refresh(order=order)
     audit(by, "order.updated", order, {"changes": changed})
     return order
 

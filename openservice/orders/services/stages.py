@@ -22,6 +22,7 @@ from openservice.orders.errors import (
 from openservice.orders.events import OrderCancelled, OrderStageChanged
 from openservice.orders.models import OrderLine, ServiceOrder, Stage, StageChange, StageTransition
 from openservice.orders.services.common import bump_version, lock_order
+from openservice.orders.services.sla import order_sla_refresh
 
 
 def _is_own_order(user, order: ServiceOrder) -> bool:
@@ -76,6 +77,7 @@ def _move(order, to: Stage, *, by, reason, note, at, verb: str) -> ServiceOrder:
     )
     order.stage = to
     bump_version(order, "stage", "stage_before_cancel")
+    order_sla_refresh(order=order)
     audit(
         by,
         verb,

@@ -1,0 +1,347 @@
+"""SLA tracking of orders: the clock recomputed from the history on every change, manual start,
+stop and cancel, the warning and breach scan, and recomputing after a calendar or policy change.
+
+What is stored on the order is a function of the history (stage changes and manual clock
+changes, replayed in the order of `at`), the policy's targets for the order's priority and the
+calendar; only `sla_state` also depends on the moment it was computed, and the scan moves it on
+as deadlines pass (readers derive the live state from the stored instants: selectors.sla_view).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Least, NullIf
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openservice.core.models import ReasonCode
+from openservice.core.services import audit
+from openservice.orders.errors import (
+    NoSla,
+    ReasonNotUsable,
+    ReasonRequired,
+    SlaAlreadyCancelled,
+    SlaAlreadyStopped,
+    SlaNotStopped,
+)
+from openservice.orders.models import ServiceOrder, SlaClockChange, SlaEvent, SlaState, StageChange
+from openservice.orders.services.common import lock_order
+from openservice.sla import clock as sla_clock
+from openservice.sla.models import SlaPolicy
+from openservice.sla.selectors import calendar_of, targets_of
+
+_US = 1_000_000
+_FAR = datetime(9999, 12, 31, tzinfo=UTC)
+INSTANT_FIELDS = {
+    "response_warning": "sla_response_warning_at",
+    "response_breach": "sla_response_breach_at",
+    "resolution_warning": "sla_resolution_warning_at",
+    "resolution_breach": "sla_resolution_breach_at",
+}
+SLA_FIELDS = (
+    "sla_state",
+    "sla_clock",
+    "sla_used_seconds",
+    "sla_running_since",
+    "sla_responded_at",
+    "sla_resolved_at",
+    "sla_response_due_at",
+    "sla_resolution_due_at",
+    "sla_due_at",
+    *INSTANT_FIELDS.values(),
+    "sla_next_event_at",
+)
+NO_SLA = dict.fromkeys(SLA_FIELDS) | {"sla_state": "", "sla_clock": "", "sla_used_seconds": 0}
+
+
+def _histories(order_ids: list[int]) -> dict[int, list]:
+    """Each order's stage entries and manual clock changes, in the order they happened (ties in
+    the order they were recorded)."""
+    rows: dict[int, list] = defaultdict(list)
+    for order_id, at, recorded, clock, category in StageChange.objects.filter(
+        order_id__in=order_ids
+    ).values_list("order_id", "at", "recorded_at", "to_stage__sla_clock", "to_stage__category"):
+        rows[order_id].append((at, recorded, sla_clock.StageEntry(at, clock, category)))
+    for order_id, at, recorded, action in SlaClockChange.objects.filter(
+        order_id__in=order_ids
+    ).values_list("order_id", "at", "recorded_at", "action"):
+        rows[order_id].append((at, recorded, sla_clock.ManualChange(at, action)))
+    return {
+        order_id: [change for _at, _rec, change in sorted(items, key=lambda r: (r[0], r[1]))]
+        for order_id, items in rows.items()
+    }
+
+
+def _recorded_kinds(order_ids: list[int]) -> dict[int, set[str]]:
+    kinds: dict[int, set[str]] = defaultdict(set)
+    for order_id, kind in SlaEvent.objects.filter(order_id__in=order_ids).values_list(
+        "order_id", "kind"
+    ):
+        kinds[order_id].add(kind)
+    return kinds
+
+
+@dataclass(frozen=True)
+class _Measure:
+    policy: SlaPolicy
+    calendar: object  # calendars.arithmetic.Calendar
+
+
+def _policies(policy_ids: Iterable[int | None]) -> dict[int, _Measure]:
+    """The policies with their targets and the calendar arithmetic each measures in (built once
+    per policy, whatever the number of orders)."""
+    policies = (
+        SlaPolicy.objects.select_related("calendar")
+        .prefetch_related("targets", "calendar__closed_days", "calendar__open_days")
+        .filter(pk__in={pk for pk in policy_ids if pk is not None})
+    )
+    return {policy.pk: _Measure(policy, calendar_of(policy)) for policy in policies}
+
+
+def clock_of(
+    order: ServiceOrder, measure: _Measure | None, history: list
+) -> sla_clock.Clock | None:
+    """The order's clock under its policy, or None when it is not measured (no policy, or the
+    policy sets no target for the order's priority)."""
+    if measure is None:
+        return None
+    targets = targets_of(measure.policy, order.priority)
+    if targets is None:
+        return None
+    return sla_clock.compute(
+        reported_at=order.reported_at,
+        history=history,
+        targets=targets,
+        calendar=measure.calendar,
+    )
+
+
+def _fields(clock: sla_clock.Clock | None, recorded: set[str], now: datetime) -> dict:
+    if clock is None:
+        return dict(NO_SLA)
+    open_clock = clock.mode != sla_clock.STOP and not clock.cancelled
+    due = None
+    if open_clock:
+        due = clock.response_due_at if clock.responded_at is None else clock.resolution_due_at
+    instants = clock.event_instants()
+    pending = [at for kind, at in instants.items() if kind not in recorded]
+    return {
+        "sla_state": clock.state_at(now),
+        "sla_clock": clock.mode,
+        "sla_used_seconds": clock.used_us // _US,
+        "sla_running_since": clock.running_since,
+        "sla_responded_at": clock.responded_at,
+        "sla_resolved_at": clock.resolved_at,
+        "sla_response_due_at": clock.response_due_at,
+        "sla_resolution_due_at": clock.resolution_due_at,
+        "sla_due_at": due,
+        **{field: instants.get(kind) for kind, field in INSTANT_FIELDS.items()},
+        "sla_next_event_at": min(pending) if pending else None,
+    }
+
+
+def order_sla_refresh(*, order: ServiceOrder, now: datetime | None = None) -> ServiceOrder:
+    """Recompute the order's clock from its whole history and store it (called by every change
+    of stage, priority, policy or manual clock change, inside the caller's transaction)."""
+    now = now or timezone.now()
+    policy = _policies([order.sla_policy_id]).get(order.sla_policy_id)
+    history = _histories([order.pk]).get(order.pk, [])
+    fields = _fields(
+        clock_of(order, policy, history), _recorded_kinds([order.pk]).get(order.pk, set()), now
+    )
+    ServiceOrder.objects.filter(pk=order.pk).update(**fields)
+    for field, value in fields.items():
+        setattr(order, field, value)
+    return order
+
+
+def orders_sla_recompute(
+    *, orders: QuerySet, now: datetime | None = None, batch_size: int = 2000
+) -> int:
+    """Recompute the clocks of many orders (after a calendar or policy change) in batches: a
+    few queries per batch and one build of each calendar's yearly tables."""
+    now = now or timezone.now()
+    ids = list(orders.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch_size):
+        batch_ids = ids[start : start + batch_size]
+        batch = list(
+            ServiceOrder.objects.filter(pk__in=batch_ids).only(
+                "pk", "reported_at", "priority", "sla_policy_id"
+            )
+        )
+        policies = _policies(order.sla_policy_id for order in batch)
+        histories = _histories(batch_ids)
+        recorded = _recorded_kinds(batch_ids)
+        for order in batch:
+            clock = clock_of(order, policies.get(order.sla_policy_id), histories.get(order.pk, []))
+            for field, value in _fields(clock, recorded.get(order.pk, set()), now).items():
+                setattr(order, field, value)
+        ServiceOrder.objects.bulk_update(batch, SLA_FIELDS, batch_size=500)
+    return len(ids)
+
+
+def open_clocks() -> QuerySet:
+    """Orders whose clock is still counting or paused (stopped and cancelled ones are final)."""
+    return ServiceOrder.objects.filter(sla_policy__isnull=False).exclude(
+        sla_clock__in=["", sla_clock.STOP]
+    )
+
+
+# -- Manual start, stop and cancel -----------------------------------------------------------
+
+
+def _check_reason(reason: ReasonCode | None, purpose: str) -> None:
+    if reason is not None and not reason.usable_for(purpose):
+        raise ReasonNotUsable(reason=reason.code, purpose=purpose)
+
+
+def _last_manual(order: ServiceOrder) -> str | None:
+    return (
+        SlaClockChange.objects.filter(order=order)
+        .order_by("-at", "-pk")
+        .values_list("action", flat=True)
+        .first()
+    )
+
+
+def _record(order, action: str, *, by, reason, note, now) -> ServiceOrder:
+    SlaClockChange.objects.create(
+        order=order, action=action, at=now, by=by, reason=reason, note=note
+    )
+    order_sla_refresh(order=order, now=now)
+    audit(
+        by,
+        f"order.sla_{action}",
+        order,
+        {"reason": reason.code if reason else None, "state": order.sla_state},
+    )
+    return order
+
+
+def _require_sla(order: ServiceOrder) -> None:
+    if not order.sla_state:
+        raise NoSla(order_id=order.pk)
+
+
+@transaction.atomic
+def order_sla_stop(
+    *, order: ServiceOrder, by, reason: ReasonCode | None = None, note: str = "", now=None
+) -> ServiceOrder:
+    """Stop the clock by hand (the SLA no longer applies). Stopping after a target was missed
+    needs a reason code, which the compliance report shows."""
+    now = now or timezone.now()
+    order = lock_order(order)
+    _require_sla(order)
+    if order.sla_state == SlaState.CANCELLED:
+        raise SlaAlreadyCancelled(order_id=order.pk)
+    if order.sla_clock == sla_clock.STOP:
+        raise SlaAlreadyStopped(order_id=order.pk)
+    _check_reason(reason, "sla_stop")
+    late = any(
+        at is not None and at <= now
+        for at in (order.sla_response_breach_at, order.sla_resolution_breach_at)
+    )
+    if late and reason is None:
+        raise ReasonRequired(
+            _("Stopping the clock after a missed target needs a reason code."), action="sla_stop"
+        )
+    return _record(order, SlaClockChange.Action.STOP, by=by, reason=reason, note=note, now=now)
+
+
+@transaction.atomic
+def order_sla_start(
+    *, order: ServiceOrder, by, reason: ReasonCode | None = None, note: str = "", now=None
+) -> ServiceOrder:
+    """Restart a clock stopped or cancelled by hand: it follows the order's stage again."""
+    now = now or timezone.now()
+    order = lock_order(order)
+    _require_sla(order)
+    if _last_manual(order) not in (SlaClockChange.Action.STOP, SlaClockChange.Action.CANCEL):
+        raise SlaNotStopped(order_id=order.pk)
+    _check_reason(reason, "sla_stop")
+    return _record(order, SlaClockChange.Action.START, by=by, reason=reason, note=note, now=now)
+
+
+@transaction.atomic
+def order_sla_cancel(
+    *, order: ServiceOrder, by, reason: ReasonCode | None, note: str = "", now=None
+) -> ServiceOrder:
+    """Cancel the SLA of an order (it is left out of compliance); needs a reason code."""
+    now = now or timezone.now()
+    order = lock_order(order)
+    _require_sla(order)
+    if order.sla_state == SlaState.CANCELLED:
+        raise SlaAlreadyCancelled(order_id=order.pk)
+    if reason is None:
+        raise ReasonRequired(_("Cancelling an SLA needs a reason code."), action="sla_cancel")
+    _check_reason(reason, "sla_cancel")
+    return _record(order, SlaClockChange.Action.CANCEL, by=by, reason=reason, note=note, now=now)
+
+
+# -- The scan ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    orders: int
+    events: int
+
+
+def _next_event_expression(now: datetime):
+    """The earliest crossing still ahead of `now`, or NULL: LEAST ignores NULLs on PostgreSQL
+    but not on SQLite, so NULLs become a far-future sentinel and back."""
+    ahead = [
+        Coalesce(Case(When(**{f"{field}__gt": now}, then=F(field))), Value(_FAR))
+        for field in INSTANT_FIELDS.values()
+    ]
+    return NullIf(Least(*ahead), Value(_FAR))
+
+
+def _state_expression(now: datetime):
+    breached = Q(sla_response_breach_at__lte=now) | Q(sla_resolution_breach_at__lte=now)
+    warned = Q(sla_response_warning_at__lte=now) | Q(sla_resolution_warning_at__lte=now)
+    return Case(
+        When(sla_state=SlaState.CANCELLED, then=Value(SlaState.CANCELLED)),
+        When(breached, then=Value(SlaState.BREACHED)),
+        When(Q(sla_state=SlaState.ON_TRACK) & warned, then=Value(SlaState.AT_RISK)),
+        default=F("sla_state"),
+    )
+
+
+def sla_scan(*, now: datetime | None = None, chunk: int = 500) -> ScanResult:
+    """Record each warning and breach that has happened since it was last looked at: exactly one
+    SlaEvent per order and kind (a unique constraint), whether the scan runs every minute, twice
+    at once, or after an hour of downtime. Orders are found by the indexed `sla_next_event_at`;
+    their state and next crossing move on in one UPDATE per chunk."""
+    now = now or timezone.now()
+    orders = events = 0
+    with transaction.atomic():
+        rows = list(
+            ServiceOrder.objects.select_for_update()
+            .filter(sla_next_event_at__lte=now)
+            .order_by("pk")
+            .values_list("pk", *INSTANT_FIELDS.values())
+        )
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            ids = [row[0] for row in part]
+            existing = set(
+                SlaEvent.objects.filter(order_id__in=ids).values_list("order_id", "kind")
+            )
+            new = [
+                SlaEvent(order_id=row[0], kind=kind, at=at)
+                for row in part
+                for kind, at in zip(INSTANT_FIELDS, row[1:], strict=True)
+                if at is not None and at <= now and (row[0], kind) not in existing
+            ]
+            SlaEvent.objects.bulk_create(new, ignore_conflicts=True)
+            ServiceOrder.objects.filter(pk__in=ids).update(
+                sla_state=_state_expression(now), sla_next_event_at=_next_event_expression(now)
+            )
+            orders += len(part)
+            events += len(new)
+    return ScanResult(orders=orders, events=events)
