@@ -1,9 +1,11 @@
 """API for service orders: orders, lines, stage changes, cancellation, sign-off, posting."""
 
+from dataclasses import replace
 from typing import Literal
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router
 from ninja.renderers import JSONRenderer
@@ -11,7 +13,7 @@ from ninja.responses import Status
 
 from openservice.catalog.selectors import item_get, task_get
 from openservice.core.errors import InvalidInput, NotFound
-from openservice.core.roles import require_perm
+from openservice.core.roles import is_staff_member, require_perm
 from openservice.core.schemas import (
     Id,
     PageIn,
@@ -39,11 +41,14 @@ from openservice.orders.schemas import (
     OrderUpdateIn,
     ReasonCodeOut,
     SignOffIn,
+    SlaActionIn,
+    SlaOut,
     StageChangeIn,
     StageOut,
     can_see_cost,
 )
 from openservice.orders.serializers import order_dict
+from openservice.sla.selectors import policy_get
 from openservice.workforce.selectors import technician_get
 
 router = Router(tags=["orders"])
@@ -98,6 +103,11 @@ def _order_links(user, data: dict) -> dict:
             for pk in data.pop("task_ids")
         ]
     data.pop("task_ids", None)
+    if "sla_policy_id" in data:
+        pk = data.pop("sla_policy_id")
+        data["sla_policy"] = pk and _ref(
+            "sla_policy_id", lambda: policy_get(user=user, policy_id=pk)
+        )
     return data
 
 
@@ -142,12 +152,14 @@ def list_reason_codes(
 @router.get("/orders", response=PageOut[OrderOut], operation_id="list_orders", summary="Orders")
 def list_orders(request: HttpRequest, filters: Query[OrderFilters], page: Query[PageIn]):
     require_perm(request.auth, "orders.view_serviceorder")
-    orders = selectors.order_list(user=request.auth, **filters.dict(exclude_none=True))
+    orders = selectors.order_list(
+        user=request.auth, now=timezone.now(), **filters.dict(exclude_none=True)
+    )
     result = paginate(orders, page)
-    show_cost = can_see_cost(request)
+    show_cost, now = can_see_cost(request), timezone.now()
     # Rendered directly (see orders/serializers.py); the declared schema documents the shape.
     body = {
-        "items": [order_dict(order, show_cost=show_cost) for order in result["items"]],
+        "items": [order_dict(order, show_cost=show_cost, now=now) for order in result["items"]],
         "count": result["count"],
     }
     return HttpResponse(
@@ -350,3 +362,59 @@ def get_order_history(request: HttpRequest, id: Path[Id]):
     require_perm(request.auth, "orders.view_stagechange")  # staff only: notes are internal
     order = _order(request, id)
     return selectors.order_history(order, show_cost=can_see_cost(request))
+
+
+def _sla(request, order: ServiceOrder):
+    view = selectors.order_sla(order, now=timezone.now())
+    if not is_staff_member(request.auth):  # who stopped a clock, and why, is internal
+        view = replace(view, clock_changes=[])
+    return view
+
+
+@router.get(
+    "/orders/{id}/sla",
+    response=SlaOut,
+    operation_id="get_order_sla",
+    summary="The order's SLA clock now: due instants, time used, state",
+)
+def get_order_sla(request: HttpRequest, id: Path[Id]):
+    return _sla(request, _order(request, id))
+
+
+def _sla_action(request, id: int, action, payload: SlaActionIn | None):
+    require_perm(request.auth, "orders.manage_sla")
+    order = _order(request, id)
+    payload = payload or SlaActionIn()
+    reason = _reason(payload.reason)
+    action(order=order, by=request.auth, reason=reason, note=payload.note)
+    return _sla(request, _fresh(request, id))
+
+
+@router.post(
+    "/orders/{id}/sla/stop",
+    response=SlaOut,
+    operation_id="stop_order_sla",
+    summary="Stop the SLA clock by hand (a reason is required after a missed target)",
+)
+def stop_order_sla(request: HttpRequest, id: Path[Id], payload: SlaActionIn | None = None):
+    return _sla_action(request, id, services.order_sla_stop, payload)
+
+
+@router.post(
+    "/orders/{id}/sla/start",
+    response=SlaOut,
+    operation_id="start_order_sla",
+    summary="Restart a clock stopped or cancelled by hand",
+)
+def start_order_sla(request: HttpRequest, id: Path[Id], payload: SlaActionIn | None = None):
+    return _sla_action(request, id, services.order_sla_start, payload)
+
+
+@router.post(
+    "/orders/{id}/sla/cancel",
+    response=SlaOut,
+    operation_id="cancel_order_sla",
+    summary="Cancel the order's SLA (needs a reason code)",
+)
+def cancel_order_sla(request: HttpRequest, id: Path[Id], payload: SlaActionIn):
+    return _sla_action(request, id, services.order_sla_cancel, payload)

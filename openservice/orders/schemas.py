@@ -4,15 +4,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import AwareDatetime
 
 from openservice.core.schemas import Id, MoneyIn, MoneyOut, Text, order_by_param
 from openservice.orders import selectors
 from openservice.orders.models import OrderLine
+from openservice.orders.selectors import sla_state_now
 
 Priority = Literal["low", "normal", "high", "critical"]
 LineKind = Literal["hour", "item", "expense", "fee"]
+SlaStateName = Literal["on_track", "at_risk", "breached", "met", "paused", "cancelled"]
 Quantity = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
 
 
@@ -106,10 +109,19 @@ class OrderOut(Schema):
     signed_off_at: datetime | None
     signer_name: str
     posted_at: datetime | None
+    sla_policy_id: int | None
+    sla_state: SlaStateName | None = Field(
+        description="The SLA state now; null when the order is not measured against an SLA"
+    )
+    sla_due_at: datetime | None = Field(description="The deadline of the open SLA target")
     object_ids: list[int]
     task_ids: list[int]
     totals: TotalsOut
     lines: list[LineOut]
+
+    @staticmethod
+    def resolve_sla_state(order) -> str | None:
+        return sla_state_now(order, timezone.now()) or None
 
     @staticmethod
     def resolve_object_ids(order) -> list[int]:
@@ -173,6 +185,11 @@ class OrderCreateIn(Schema):
     requested_end: AwareDatetime | None = None
     service_on: date | None = None
     preferred_technician_id: Id | None = None
+    sla_policy_id: Id | None = Field(
+        None,
+        description="Measure against this policy; default: the agreement's, the customer's, "
+        "the agreement group's or the default policy",
+    )
     object_ids: list[Id] = Field(default_factory=list, max_length=200)
     task_ids: list[Id] = Field(default_factory=list, max_length=100)
     lines: list[LineIn] = Field(default_factory=list, max_length=200)
@@ -187,6 +204,7 @@ class OrderUpdateIn(Schema):
     requested_end: AwareDatetime | None = None
     service_on: date | None = None
     preferred_technician_id: Id | None = None
+    sla_policy_id: Id | None = None
     object_ids: list[Id] = Field(None, max_length=200)
     task_ids: list[Id] = Field(None, max_length=100)
 
@@ -203,6 +221,7 @@ class OrderFilters(Schema):
     origin: Literal["agreement", "manual", "portal", "return", "api"] | None = None
     service_on_from: date | None = None
     service_on_to: date | None = None
+    sla_state: SlaStateName | None = Field(None, description="The SLA state now")
     order_by: order_by_param(selectors.ORDER_ORDERING) = None
 
 
@@ -245,3 +264,53 @@ class HistoryEntryOut(Schema):
     reason: str | None = None
     note: str = ""
     data: dict = Field(default_factory=dict)
+
+
+class SlaEventOut(Schema):
+    kind: str
+    at: datetime
+    recorded_at: datetime
+
+
+class SlaClockChangeOut(Schema):
+    action: str
+    at: datetime
+    by: str | None
+    reason: str | None
+    note: str
+
+    @staticmethod
+    def resolve_by(change) -> str | None:
+        return change.by.get_username() if change.by_id else None
+
+    @staticmethod
+    def resolve_reason(change) -> str | None:
+        return change.reason.code if change.reason_id else None
+
+
+class SlaOut(Schema):
+    policy_id: int | None
+    state: SlaStateName | None
+    clock: Literal["run", "pause", "stop"] | None
+    response_minutes: int | None = Field(description="The response target (business minutes)")
+    resolution_minutes: int | None
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    responded_at: datetime | None
+    resolved_at: datetime | None
+    due_at: datetime | None = Field(description="The deadline of the target still open")
+    business_minutes_used: int | None
+    percent_used: float | None = Field(description="Of the target still open (or resolution)")
+    events: list[SlaEventOut]
+    clock_changes: list[SlaClockChangeOut]
+
+    @staticmethod
+    def resolve_policy_id(view) -> int | None:
+        return view.policy.pk if view.policy is not None else None
+
+
+class SlaActionIn(Schema):
+    reason: Text(30) | None = Field(
+        None, description="Reason code; required to cancel, and to stop after a missed target"
+    )
+    note: Text(2000) = ""

@@ -2,16 +2,21 @@
 administrators see every order; a technician sees the orders assigned to them; a customer's
 users see their customer's orders."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 
+from openservice.calendars.arithmetic import to_us
 from openservice.catalog.models import ServiceTask
 from openservice.core.errors import NotFound
 from openservice.core.roles import Role, has_role
 from openservice.core.selectors import audit_events_for, ordered, text_search
 from openservice.equipment.models import ServiceObject
-from openservice.orders.models import OrderLine, ServiceOrder, Stage, StageChange
+from openservice.orders.models import OrderLine, ServiceOrder, SlaState, Stage, StageChange
+from openservice.sla import clock as sla_clock
+from openservice.sla.selectors import calendar_of, policy_by_id, targets_of
 
 ORDER_ORDERING = {
     "number": "number",
@@ -20,6 +25,7 @@ ORDER_ORDERING = {
     "priority": "priority_rank",
     "customer": "customer__name",
     "stage": "stage__sort_order",
+    "sla_due": "sla_due_at",
 }
 OFFICE_ROLES = (Role.MANAGER, Role.DISPATCHER, Role.ADMINISTRATOR)
 # Priority sorts by urgency, not alphabetically: "-priority" puts critical orders first.
@@ -59,7 +65,9 @@ def order_list(
     origin: str | None = None,
     service_on_from: date | None = None,
     service_on_to: date | None = None,
+    sla_state: str | None = None,
     order_by: str | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[ServiceOrder]:
     orders = (
         _visible(user)
@@ -92,6 +100,8 @@ def order_list(
         orders = orders.filter(service_on__gte=service_on_from)
     if service_on_to is not None:
         orders = orders.filter(service_on__lte=service_on_to)
+    if sla_state:
+        orders = orders.filter(sla_state_q(sla_state, now or timezone.now()))
     if order_by and order_by.lstrip("-") == "priority":
         orders = orders.annotate(priority_rank=PRIORITY_RANK)
     return ordered(orders, order_by, ORDER_ORDERING, default=("-number",))
@@ -211,3 +221,147 @@ def orders_open(
     if technician_id is not None:
         orders = orders.filter(preferred_technician_id=technician_id)
     return orders.order_by(F("service_on").asc(nulls_last=True), "-priority_rank", "number")
+
+
+# -- SLA ------------------------------------------------------------------------------------------
+
+BREACH_FIELDS = ("sla_response_breach_at", "sla_resolution_breach_at")
+WARNING_FIELDS = ("sla_response_warning_at", "sla_resolution_warning_at")
+
+
+def _any_passed(fields: tuple[str, ...], now: datetime) -> Q:
+    condition = Q(pk__in=[])
+    for field in fields:
+        condition |= Q(**{f"{field}__lte": now})
+    return condition
+
+
+def sla_state_q(state: str, now: datetime) -> Q:
+    """Orders whose SLA state is `state` at `now`, worked out from the stored instants (the
+    stored state lags until the next scan; this does not)."""
+    breached = _any_passed(BREACH_FIELDS, now)
+    warned = _any_passed(WARNING_FIELDS, now)
+    counting = Q(sla_state__in=[SlaState.ON_TRACK, SlaState.AT_RISK])
+    if state == SlaState.BREACHED:
+        return Q(sla_state=SlaState.BREACHED) | (
+            breached & ~Q(sla_state__in=["", SlaState.CANCELLED])
+        )
+    if state == SlaState.AT_RISK:
+        return counting & warned & ~breached
+    if state == SlaState.ON_TRACK:
+        return counting & ~warned & ~breached
+    return Q(sla_state=state) & ~breached if state != SlaState.CANCELLED else Q(sla_state=state)
+
+
+def sla_state_now(order: ServiceOrder, now: datetime) -> str:
+    """The order's SLA state at `now` from its stored instants ("" when it has no SLA)."""
+    if not order.sla_state:
+        return ""
+    return sla_clock.state_at(
+        now=now,
+        cancelled=order.sla_state == SlaState.CANCELLED,
+        mode=order.sla_clock,
+        breach_instants=[getattr(order, field) for field in BREACH_FIELDS],
+        warning_instants=[getattr(order, field) for field in WARNING_FIELDS],
+    )
+
+
+@dataclass(frozen=True)
+class SlaView:
+    """Everything the SLA panel and `GET /orders/{id}/sla` show, as of `now`."""
+
+    policy: object | None
+    state: str | None
+    clock: str | None
+    response_minutes: int | None
+    resolution_minutes: int | None
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    responded_at: datetime | None
+    resolved_at: datetime | None
+    due_at: datetime | None
+    business_minutes_used: int | None
+    percent_used: float | None
+    events: list
+    clock_changes: list
+
+
+def order_sla(order: ServiceOrder, *, now: datetime) -> SlaView:
+    policy = policy_by_id(order.sla_policy_id)
+    events = list(order.sla_events.order_by("at", "pk"))
+    changes = list(order.sla_clock_changes.select_related("by", "reason").order_by("at", "pk"))
+    targets = targets_of(policy, order.priority) if policy else None
+    if not order.sla_state or targets is None:
+        return SlaView(policy, None, None, None, None, *([None] * 7), events, changes)
+    used = order.sla_used_seconds * 1_000_000
+    if order.sla_running_since is not None and now > order.sla_running_since:
+        used += calendar_of(policy).between_us(to_us(order.sla_running_since), to_us(now))
+    responding = order.sla_responded_at is None and order.sla_clock != sla_clock.STOP
+    target = targets.response_minutes if responding else targets.resolution_minutes
+    return SlaView(
+        policy=policy,
+        state=sla_state_now(order, now),
+        clock=order.sla_clock,
+        response_minutes=targets.response_minutes,
+        resolution_minutes=targets.resolution_minutes,
+        response_due_at=order.sla_response_due_at,
+        resolution_due_at=order.sla_resolution_due_at,
+        responded_at=order.sla_responded_at,
+        resolved_at=order.sla_resolved_at,
+        due_at=order.sla_due_at,
+        business_minutes_used=used // 60_000_000,
+        percent_used=sla_clock.percent(used, target),
+        events=events,
+        clock_changes=changes,
+    )
+
+
+def sla_clock_history(order: ServiceOrder) -> list[dict]:
+    """The stage entries and manual clock changes, oldest first, each with what the clock did
+    (runs, paused, stopped): the pause history on the order page."""
+    rows = [
+        {
+            "at": change.at,
+            "what": change.to_stage.name,
+            "clock": change.to_stage.sla_clock,
+            "by": change.by.get_username() if change.by_id else None,
+            "reason": change.reason.code if change.reason_id else None,
+            "manual": False,
+        }
+        for change in order_stage_history(order)
+    ]
+    manual_clock = {"start": "run", "stop": "stop", "cancel": "stop"}
+    rows += [
+        {
+            "at": change.at,
+            "what": change.get_action_display(),
+            "clock": manual_clock[change.action],
+            "by": change.by.get_username() if change.by_id else None,
+            "reason": change.reason.code if change.reason_id else None,
+            "manual": True,
+        }
+        for change in order.sla_clock_changes.select_related("by", "reason").order_by("at", "pk")
+    ]
+    return sorted(rows, key=lambda row: row["at"])
+
+
+SLA_OPEN_STATES = [SlaState.ON_TRACK, SlaState.AT_RISK, SlaState.BREACHED, SlaState.PAUSED]
+
+
+def sla_monitor(
+    *, user, now: datetime, state: str | None = None, team_id: int | None = None
+) -> QuerySet[ServiceOrder]:
+    """Open orders measured against an SLA (the clock counts or is paused), the nearest deadline
+    first, paused ones after; `state` narrows to the live state."""
+    orders = (
+        _visible(user)
+        .filter(sla_policy__isnull=False)
+        .exclude(sla_clock__in=["", sla_clock.STOP])
+        .select_related("stage", "customer", "site", "preferred_technician", "sla_policy")
+        .annotate(priority_rank=PRIORITY_RANK)
+    )
+    if state:
+        orders = orders.filter(sla_state_q(state, now))
+    if team_id is not None:
+        orders = orders.filter(preferred_technician__team_id=team_id)
+    return orders.order_by(F("sla_due_at").asc(nulls_last=True), "-priority_rank", "number")

@@ -6,9 +6,11 @@ JSON-ready structure as `schemas.OrderOut` directly; `tests/test_serializers.py`
 two agree field for field, so the OpenAPI document stays true.
 """
 
+from datetime import datetime
 from decimal import Decimal
 
 from openservice.orders.models import OrderLine, ServiceOrder
+from openservice.orders.selectors import sla_state_now
 
 QUANTUM = Decimal("0.001")
 ZERO = Decimal("0.00")
@@ -39,7 +41,7 @@ def line_dict(line: OrderLine, *, show_cost: bool) -> dict:
     }
 
 
-def order_dict(order: ServiceOrder, *, show_cost: bool) -> dict:
+def order_dict(order: ServiceOrder, *, show_cost: bool, now: datetime) -> dict:
     lines = list(order.lines.all())
     live = [line for line in lines if line.status != OrderLine.Status.CANCELLED]
     cost = sum((line.cost_amount for line in live), ZERO)
@@ -64,6 +66,9 @@ def order_dict(order: ServiceOrder, *, show_cost: bool) -> dict:
         "signed_off_at": order.signed_off_at,
         "signer_name": order.signer_name,
         "posted_at": order.posted_at,
+        "sla_policy_id": order.sla_policy_id,
+        "sla_state": sla_state_now(order, now) or None,
+        "sla_due_at": order.sla_due_at,
         "object_ids": sorted(obj.pk for obj in order.objects_covered.all()),
         "task_ids": sorted(task.pk for task in order.tasks.all()),
         "totals": {

@@ -91,3 +91,20 @@ def policies_measured_on(*, calendar_id: int, or_default: bool) -> list[int]:
     if or_default:
         where |= Q(calendar__isnull=True)
     return list(SlaPolicy.objects.filter(where).values_list("pk", flat=True))
+
+
+def policies_by_ids(policy_ids) -> list[SlaPolicy]:
+    """Policies with their calendars (and its days) and targets, whoever asks: for measuring
+    and showing orders' SLAs."""
+    return list(
+        SlaPolicy.objects.select_related("calendar")
+        .prefetch_related("targets", "calendar__closed_days", "calendar__open_days")
+        .filter(pk__in=policy_ids)
+    )
+
+
+def policy_by_id(policy_id: int | None) -> SlaPolicy | None:
+    if policy_id is None:
+        return None
+    found = policies_by_ids([policy_id])
+    return found[0] if found else None

@@ -32,7 +32,7 @@ from openservice.orders.models import ServiceOrder, SlaClockChange, SlaEvent, Sl
 from openservice.orders.services.common import lock_order
 from openservice.sla import clock as sla_clock
 from openservice.sla.models import SlaPolicy
-from openservice.sla.selectors import calendar_of, targets_of
+from openservice.sla.selectors import calendar_of, policies_by_ids, targets_of
 
 _US = 1_000_000
 _FAR = datetime(9999, 12, 31, tzinfo=UTC)
@@ -94,11 +94,7 @@ class _Measure:
 def _policies(policy_ids: Iterable[int | None]) -> dict[int, _Measure]:
     """The policies with their targets and the calendar arithmetic each measures in (built once
     per policy, whatever the number of orders)."""
-    policies = (
-        SlaPolicy.objects.select_related("calendar")
-        .prefetch_related("targets", "calendar__closed_days", "calendar__open_days")
-        .filter(pk__in={pk for pk in policy_ids if pk is not None})
-    )
+    policies = policies_by_ids({pk for pk in policy_ids if pk is not None})
     return {policy.pk: _Measure(policy, calendar_of(policy)) for policy in policies}
 
 
