@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 import time as _time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Years with no business time at all after which a search gives up (a calendar that is never
 # open again would otherwise be searched until the year 9999).
 _MAX_EMPTY_YEARS = 10
+_CLOCK = re.compile(r"[0-9]{2}:[0-9]{2}", re.ASCII)
 
 Interval = tuple[int, int]
 """Minutes from local midnight of the interval's date: 0 <= start < 1440 and start < end <= start +
@@ -56,14 +58,13 @@ class CalendarError(ValueError):
 
 
 def parse_clock(text: str) -> int:
-    """`"08:30"` → 510. Accepts 00:00 to 24:00 (24:00 only makes sense as an end)."""
-    if not isinstance(text, str) or len(text) != 5 or text[2] != ":":
+    """`"08:30"` → 510. Accepts 00:00 to 24:00 (24:00 only makes sense as an end), in ASCII
+    digits only."""
+    if not isinstance(text, str) or not _CLOCK.fullmatch(text):
         raise CalendarError(f"{text!r} is not a time of day as HH:MM")
-    hours, minutes = text[:2], text[3:]
-    if not (hours.isdigit() and minutes.isdigit()):
-        raise CalendarError(f"{text!r} is not a time of day as HH:MM")
-    value = int(hours) * 60 + int(minutes)
-    if int(minutes) > 59 or value > DAY:
+    hours, minutes = int(text[:2]), int(text[3:])
+    value = hours * 60 + minutes
+    if minutes > 59 or value > DAY:
         raise CalendarError(f"{text!r} is not a time of day between 00:00 and 24:00")
     return value
 
