@@ -21,6 +21,7 @@ from openservice.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from openservice.customers.api import router as customers_router
 from openservice.equipment.api import router as equipment_router
 from openservice.orders.api import router as orders_router
+from openservice.reports.api import router as reports_router
 from openservice.sla.api import router as sla_router
 from openservice.workforce.api import router as workforce_router
 
@@ -136,3 +137,4 @@ api.add_router("/", workforce_router)
 api.add_router("/", equipment_router)
 api.add_router("/", sla_router)
 api.add_router("/", orders_router)
+api.add_router("/", reports_router)

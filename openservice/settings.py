@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "openservice.equipment",
     "openservice.sla",
     "openservice.orders",
+    "openservice.reports",
     "openservice.demo",
     "openservice.web",
 ]

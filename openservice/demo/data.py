@@ -4,6 +4,7 @@ Plain data only; `openservice.demo.loader` turns it into records through the ser
 Coordinates are real-looking points in each town; every site is in Europe/Helsinki.
 """
 
+from datetime import date
 from decimal import Decimal
 
 AGREEMENT_GROUPS = [
@@ -575,3 +576,73 @@ ORDER_PROBLEMS = [
     "Chiller leak check",
     "Door operator replacement",
 ]
+
+# Work calendar: the office's hours in Finland, Finnish public holidays, a company day off.
+WEEKDAY_HOURS = [["08:00", "12:00"], ["12:30", "16:30"]]
+CALENDARS = [
+    {
+        "name": "Finland office hours",
+        "timezone": "Europe/Helsinki",
+        "hours": dict.fromkeys(("mon", "tue", "wed", "thu", "fri"), WEEKDAY_HOURS),
+        "holiday_country": "FI",
+        "closed_days": [date(2027, 1, 7)],
+        "open_days": [{"on": date(2027, 1, 9), "hours": [["09:00", "13:00"]]}],
+        "is_default": True,
+    },
+    {
+        "name": "Round the clock",
+        "timezone": "Europe/Helsinki",
+        "hours": {
+            day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
+        "holiday_country": None,
+        "closed_days": [],
+        "open_days": [],
+        "is_default": False,
+    },
+]
+# SLA policies: (name, calendar, warning %, is default, agreement group, targets per priority as
+# (response minutes, resolution minutes)).
+SLA_POLICIES = [
+    (
+        "Gold",
+        "Round the clock",
+        75,
+        False,
+        "GOLD",
+        {"critical": (60, 240), "high": (120, 480), "normal": (240, 1440), "low": (480, 2880)},
+    ),
+    (
+        "Silver",
+        "Finland office hours",
+        75,
+        False,
+        "SILVER",
+        {"critical": (120, 480), "high": (240, 960), "normal": (480, 1920), "low": (960, 4800)},
+    ),
+    (
+        "Bronze",
+        "Finland office hours",
+        80,
+        True,
+        "BRONZE",
+        {"critical": (240, 960), "high": (480, 1920), "normal": (960, 4800), "low": (1920, 9600)},
+    ),
+]
+# Fresh orders whose SLA is in each live state when the demo is loaded: (state, priority, problem).
+SLA_SHOWCASE = [
+    ("on_track", "normal", "Lift door sensor intermittent"),
+    ("at_risk", "high", "Lift out of service, residents waiting"),
+    ("paused", "normal", "Heat pump compressor, waiting for the part"),
+    ("met", "critical", "Passenger trapped, released"),
+    ("sla_cancelled", "low", "Customer reports noise, SLA waived by agreement"),
+]
+# Minutes from the previous step to each step of a demo order (varying with the order's number):
+# most are scheduled and started promptly, every seventh late, and work takes hours to days.
+ORDER_STEP_MINUTES = {
+    "scheduled": lambda n: 10 + (n * 7) % 50,
+    "in_progress": lambda n: 20 + (n * 13) % 70 + (600 if n % 7 == 0 else 0),
+    "on_hold": lambda n: 60 + (n * 11) % 240,
+    "completed": lambda n: 120 + (n * 17) % 1500,
+    "closed": lambda n: 240 + (n * 5) % 2000,
+}

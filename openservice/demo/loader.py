@@ -14,6 +14,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from openservice.calendars import arithmetic
+from openservice.calendars import selectors as calendar_selectors
+from openservice.calendars import services as calendar_services
 from openservice.catalog import bom_services
 from openservice.catalog import selectors as catalog_selectors
 from openservice.catalog import services as catalog_services
@@ -27,6 +30,8 @@ from openservice.equipment import services as equipment_services
 from openservice.equipment.tree import flatten
 from openservice.orders import selectors as order_selectors
 from openservice.orders import services as order_services
+from openservice.sla import selectors as sla_selectors
+from openservice.sla import services as sla_services
 from openservice.workforce import selectors as workforce_selectors
 from openservice.workforce import services as workforce_services
 
@@ -151,10 +156,121 @@ def load_demo() -> LoadReport:
             )
             report.add("tasks")
 
+    _load_sla(admin, groups, report)
     _load_customers(admin, groups, report)
     _load_equipment(admin, report)
     _load_orders(staff["manager"], admin, report)
+    _load_sla_showcase(staff["manager"], admin, report)
+    order_services.sla_scan()
     return report
+
+
+def _load_sla(admin, groups, report: LoadReport) -> None:
+    """The Finnish office calendar (the company default), a round-the-clock one, and the Gold,
+    Silver and Bronze policies assigned to the agreement groups of the same name (Bronze is
+    also the default policy)."""
+    calendars = {}
+    for definition in data.CALENDARS:
+        calendar = _exact(
+            calendar_selectors.calendar_list(user=admin, q=definition["name"]),
+            name=definition["name"],
+        )
+        if calendar is None:
+            calendar = calendar_services.calendar_create(by=admin, **definition)
+            report.add("work calendars")
+        calendars[calendar.name] = calendar
+    for name, calendar, warning, is_default, group, targets in data.SLA_POLICIES:
+        policy = _exact(sla_selectors.policy_list(user=admin, q=name), name=name)
+        if policy is None:
+            policy = sla_services.policy_create(
+                by=admin,
+                name=name,
+                calendar=calendars[calendar],
+                warning_percent=warning,
+                is_default=is_default,
+                targets=[
+                    {"priority": p, "response_minutes": r, "resolution_minutes": s}
+                    for p, (r, s) in targets.items()
+                ],
+            )
+            report.add("SLA policies")
+        if (
+            not sla_selectors.assignment_list(user=admin)
+            .filter(agreement_group=groups[group])
+            .exists()
+        ):
+            sla_services.assignment_create(by=admin, policy=policy, agreement_group=groups[group])
+            report.add("SLA assignments")
+
+
+def _business_minutes_ago(calendar, minutes: int, now):
+    """The latest instant from which `minutes` business minutes have passed by `now`."""
+    low, high = now - timedelta(days=60), now
+    while high - low > timedelta(minutes=1):
+        middle = low + (high - low) / 2
+        if arithmetic.business_minutes_between(middle, now, calendar) >= minutes:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _load_sla_showcase(manager, admin, report: LoadReport) -> None:
+    """A few fresh orders whose SLA is in each live state, whenever the demo is loaded: on
+    track, at risk (85% of the response time used), paused (on hold), met (done within the
+    targets) and cancelled by hand; the older demo orders supply the breached ones."""
+    now = timezone.now()
+    sites = [
+        site
+        for site in customer_selectors.site_list(user=admin, is_active=True).order_by("pk")
+        if site.customer.agreement_group is not None
+        and site.customer.agreement_group.code == "SILVER"
+    ]
+    if not sites:
+        return
+    stages = {stage.code: stage for stage in order_selectors.stage_list()}
+    reasons = {code.code: code for code in core_selectors.reason_code_list()}
+    silver = _exact(sla_selectors.policy_list(user=admin, q="Silver"), name="Silver")
+    calendar = sla_selectors.calendar_of(silver)
+    for number, (kind, priority, problem) in enumerate(data.SLA_SHOWCASE, start=1):
+        marker = f"(demo SLA #{number})"
+        if order_selectors.order_list(user=admin, q=marker).exists():
+            continue
+        site = sites[number % len(sites)]
+        response = sla_selectors.targets_of(silver, priority).response_minutes
+        reported_at = now - timedelta(minutes=30)
+        if kind == "at_risk":
+            reported_at = _business_minutes_ago(calendar, response * 85 // 100, now)
+        elif kind == "on_track":
+            reported_at = now
+        order = order_services.order_create(
+            by=manager,
+            customer=site.customer,
+            site=site,
+            description=f"{problem} {marker}",
+            priority=priority,
+            reported_at=reported_at,
+            service_on=now.date(),
+            now=now,
+        )
+        path = {
+            "paused": ["scheduled", "in_progress", "on_hold"],
+            "met": ["scheduled", "in_progress", "completed"],
+        }
+        for minutes, step in enumerate(path.get(kind, []), start=1):
+            order_services.order_change_stage(
+                order=order,
+                to=stages[step],
+                by=manager,
+                reason=reasons["PARTS_MISSING"] if step == "on_hold" else None,
+                at=reported_at + timedelta(minutes=5 * minutes),
+                now=now,
+            )
+        if kind == "sla_cancelled":
+            order_services.order_sla_cancel(
+                order=order, by=manager, reason=reasons["CUSTOMER_REQUEST"], now=now
+            )
+        report.add("SLA showcase orders")
 
 
 def _load_customers(admin, groups, report: LoadReport) -> None:
@@ -376,7 +492,9 @@ def _load_orders(manager, admin, report: LoadReport) -> None:
             at = reported_at
             signs = target == "closed" or (target == "completed" and number % 2)
             for step in data.ORDER_PATHS[target]:
-                at = min(at + timedelta(hours=4 + number % 20), now)
+                # Most orders are scheduled and started within the hour or two, some late.
+                delay = data.ORDER_STEP_MINUTES[step](number)
+                at = min(at + timedelta(minutes=delay), now)
                 order_services.order_change_stage(
                     order=order,
                     to=stages[step],

@@ -282,3 +282,44 @@ class LineForm(forms.Form):
     def line_fields(self) -> dict:
         """The service's keyword arguments: empty choices are left to its defaults."""
         return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+class SlaActionForm(forms.Form):
+    """Stop, restart or cancel an order's SLA clock by hand, with a reason code."""
+
+    reason = forms.ModelChoiceField(
+        label=_("Reason"), queryset=None, to_field_name="code", required=False
+    )
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+    def __init__(self, *args, reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = reasons
+
+
+class SlaMonitorFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("SLA state"),
+        required=False,
+        choices=[
+            ("", _("Open (all)")),
+            ("at_risk", _("At risk")),
+            ("breached", _("Breached")),
+            ("on_track", _("On track")),
+            ("paused", _("Paused")),
+        ],
+    )
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False)
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+    def selector_filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "state": data.get("state") or None,
+            "team_id": data["team"].pk if data.get("team") else None,
+        }

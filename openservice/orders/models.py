@@ -226,6 +226,7 @@ class ServiceOrder(TimeStampedModel):
             ("post_serviceorder", _("Can post orders")),
             ("view_cost", _("Can see costs on orders")),
             ("manage_sla", _("Can stop, restart and cancel SLA clocks")),
+            ("view_reports", _("Can see reports on orders (SLA compliance)")),
         ]
         indexes = [
             models.Index(fields=["stage", "service_on"], name="order_stage_service_on_idx"),

@@ -365,3 +365,14 @@ def sla_monitor(
     if team_id is not None:
         orders = orders.filter(preferred_technician__team_id=team_id)
     return orders.order_by(F("sla_due_at").asc(nulls_last=True), "-priority_rank", "number")
+
+
+def sla_monitor_counts(*, user, now: datetime) -> dict[str, int]:
+    """Open SLA orders per live state, for the monitor's summary and the dispatcher's home."""
+    orders = (
+        _visible(user).filter(sla_policy__isnull=False).exclude(sla_clock__in=["", sla_clock.STOP])
+    )
+    states = (SlaState.BREACHED, SlaState.AT_RISK, SlaState.ON_TRACK, SlaState.PAUSED)
+    return orders.aggregate(
+        **{state: Count("pk", filter=sla_state_q(state, now)) for state in states}
+    )

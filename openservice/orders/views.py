@@ -30,6 +30,7 @@ from openservice.orders.forms import (
     StageChangeForm,
 )
 from openservice.orders.models import OrderLine, ServiceOrder, Stage
+from openservice.orders.sla_views import sla_panel
 from openservice.workforce.selectors import technician_list, technician_of_user
 
 ORDERS_PER_PAGE = 50
@@ -237,6 +238,7 @@ def _detail(request, order: ServiceOrder, *, line_form=None, sign_off_form=None,
         if user.has_perm("orders.view_stagechange")
         else None,
         "show_internal": is_staff_member(user),
+        "sla": sla_panel(request, order),
     }
     return render(request, "orders/detail.html", context, status=status)
 

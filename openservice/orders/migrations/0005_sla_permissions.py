@@ -3,7 +3,12 @@ from django.db import migrations
 from openservice.core.roles import Role, grant_permissions, revoke_permissions
 
 MATRIX = {
-    Role.MANAGER: ["orders.manage_sla", "orders.view_slaevent", "orders.view_slaclockchange"],
+    Role.MANAGER: [
+        "orders.manage_sla",
+        "orders.view_reports",
+        "orders.view_slaevent",
+        "orders.view_slaclockchange",
+    ],
     Role.DISPATCHER: ["orders.manage_sla", "orders.view_slaevent", "orders.view_slaclockchange"],
     Role.ADMINISTRATOR: ["orders.view_slaevent", "orders.view_slaclockchange"],
 }

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import number_format
 from django.utils.translation import get_language, to_locale
+from django.utils.translation import gettext_lazy as _
 
 from openservice.core.money import format_money
 
@@ -27,3 +28,44 @@ def quantity(value: Decimal | None) -> str:
     exact = Decimal(value).normalize()
     places = max(0, -exact.as_tuple().exponent)
     return number_format(exact, decimal_pos=places)
+
+
+SLA_LABELS = {
+    "on_track": _("On track"),
+    "at_risk": _("At risk"),
+    "breached": _("Breached"),
+    "met": _("Met"),
+    "paused": _("Paused"),
+    "cancelled": _("Cancelled"),
+}
+SLA_ICONS = {
+    "on_track": "●",
+    "at_risk": "▲",
+    "breached": "✕",
+    "met": "✓",
+    "paused": "❚❚",
+    "cancelled": "–",
+}
+
+
+@register.inclusion_tag("orders/_sla.html")
+def sla_badge(state: str | None):
+    """A coloured SLA state chip that also reads without colour (an icon and the word)."""
+    return {
+        "state": state,
+        "label": SLA_LABELS.get(state or "", ""),
+        "icon": SLA_ICONS.get(state or "", ""),
+    }
+
+
+@register.filter
+def business_duration(minutes: int | None) -> str:
+    """Business minutes as "2 h 30 min", "45 min" or "3 h"."""
+    if minutes is None or minutes == "":
+        return "—"
+    hours, rest = divmod(int(minutes), 60)
+    if hours and rest:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": rest}
+    if hours:
+        return _("%(h)s h") % {"h": hours}
+    return _("%(m)s min") % {"m": rest}
