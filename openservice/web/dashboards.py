@@ -14,7 +14,16 @@ from openservice.customers.selectors import (
     customer_of_user,
     site_list,
 )
-from openservice.orders.selectors import orders_by_stage, orders_open, orders_to_post
+from openservice.orders.models import SlaState
+from openservice.orders.selectors import (
+    orders_by_stage,
+    orders_open,
+    orders_to_post,
+    sla_monitor,
+    sla_monitor_counts,
+    sla_state_now,
+)
+from openservice.reports.selectors import sla_compliance
 from openservice.workforce.selectors import team_list, technician_list, technician_of_user
 
 ORDERS_SHOWN = 10
@@ -33,17 +42,39 @@ def manager_home(user) -> dict:
         "recent_events": recent_audit_events(),
         "orders_by_stage": orders_by_stage(user=user),
         "orders_to_post": orders_to_post(user=user)[:ORDERS_SHOWN],
+        "sla_month": _sla_this_month(user),
+        "sla_counts": sla_monitor_counts(user=user, now=timezone.now()),
     }
+
+
+def _sla_this_month(user):
+    """SLA compliance of the orders reported this month so far (the report's totals)."""
+    today = timezone.localdate()
+    return sla_compliance(
+        user=user,
+        group_by="priority",
+        date_from=today.replace(day=1),
+        date_to=today,
+        now=timezone.now(),
+    ).total
+
+
+def _sla_rows(orders, now) -> list[dict]:
+    return [{"order": order, "state": sla_state_now(order, now)} for order in orders]
 
 
 def dispatcher_home(user) -> dict:
     teams = team_list(user=user, is_active=True).annotate(
         technician_count=Count("technicians", filter=Q(technicians__is_active=True))
     )
+    now = timezone.now()
+    urgent = sla_monitor(user=user, now=now, state=SlaState.AT_RISK)[:ORDERS_SHOWN]
     return {
         "teams": teams,
         "technicians": technician_list(user=user, is_active=True),
         "site_count": site_list(user=user, is_active=True).count(),
+        "sla_counts": sla_monitor_counts(user=user, now=now),
+        "sla_at_risk": _sla_rows(urgent, now),
     }
 
 
@@ -80,7 +111,9 @@ def customer_home(user) -> dict:
         "customer": customer,
         "sites": site_list(user=user, customer_id=customer.pk, is_active=True),
         "contacts": contact_list(user=user, customer_id=customer.pk, is_active=True),
-        "open_orders": orders_open(user=user, include_completed=True)[:ORDERS_SHOWN],
+        "open_orders": _sla_rows(
+            orders_open(user=user, include_completed=True)[:ORDERS_SHOWN], timezone.now()
+        ),
     }
 
 
