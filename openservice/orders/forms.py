@@ -150,6 +150,12 @@ class OrderForm(forms.Form):
         help_text=_("Hold Ctrl (or ⌘) to choose several."),
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
+    sla_policy = forms.ModelChoiceField(
+        label=_("SLA policy"),
+        queryset=None,
+        required=False,
+        empty_label=_("Automatic: the customer's, the agreement group's or the default"),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(
@@ -160,9 +166,16 @@ class OrderForm(forms.Form):
         technicians,
         tasks,
         objects=None,
+        policies=None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        if policies is None:
+            del self.fields["sla_policy"]
+        else:
+            self.fields["sla_policy"].queryset = policies
+            if customers is None:  # editing: empty means the order is not measured
+                self.fields["sla_policy"].empty_label = _("No SLA")
         if customers is None:  # editing: the customer stays
             del self.fields["customer"]
         else:

@@ -6,6 +6,7 @@ or shows the form again with the refusal on it."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from openservice.orders.forms import (
 )
 from openservice.orders.models import OrderLine, ServiceOrder, Stage
 from openservice.orders.sla_views import sla_panel
+from openservice.sla.selectors import policy_list
 from openservice.workforce.selectors import technician_list, technician_of_user
 
 ORDERS_PER_PAGE = 50
@@ -79,9 +81,21 @@ def _order_form(request, *, order: ServiceOrder | None = None, data=None) -> Ord
     user = request.user
     technicians = technician_list(user=user, is_active=True).prefetch_related(None)
     tasks = task_list(user=user, is_active=True).prefetch_related(None)
+    policies = (
+        policy_list(user=user, is_active=True).prefetch_related(None)
+        if user.has_perm("sla.view_slapolicy")
+        else None
+    )
     if order is not None:
+        if policies is not None and order.sla_policy_id:  # keep an inactive policy choosable
+            policies = (
+                policy_list(user=user)
+                .prefetch_related(None)
+                .filter(Q(is_active=True) | Q(pk=order.sla_policy_id))
+            )
         return OrderForm(
             data,
+            policies=policies,
             sites=site_list(user=user, customer_id=order.customer_id, is_active=True),
             technicians=technicians,
             tasks=tasks,
@@ -91,6 +105,7 @@ def _order_form(request, *, order: ServiceOrder | None = None, data=None) -> Ord
                 "description": order.description,
                 "priority": order.priority,
                 "service_on": order.service_on,
+                "sla_policy": order.sla_policy_id,
                 "requested_start": order.requested_start,
                 "requested_end": order.requested_end,
                 "preferred_technician": order.preferred_technician_id,
@@ -106,6 +121,7 @@ def _order_form(request, *, order: ServiceOrder | None = None, data=None) -> Ord
         sites = sites.filter(customer_id=int(customer_id))
     return OrderForm(
         data,
+        policies=policies,
         customers=customer_list(user=user, is_active=True),
         sites=sites,
         technicians=technicians,
