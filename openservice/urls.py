@@ -18,5 +18,8 @@ urlpatterns = [
     path("orders/", include("openservice.orders.urls")),
     path("objects/", include("openservice.equipment.urls")),
     path("boms/", include("openservice.catalog.urls")),
+    path("calendars/", include("openservice.calendars.urls")),
+    path("sla/", include("openservice.sla.urls")),
+    path("reports/", include("openservice.reports.urls")),
     path("", include("openservice.web.urls")),
 ]

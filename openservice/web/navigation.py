@@ -23,6 +23,8 @@ def navigation_for(user) -> list[NavItem]:
         # Technicians see the orders assigned to them, customers their own (the selector narrows).
         label = _("My orders") if primary_role(user) == Role.TECHNICIAN else _("Orders")
         items.append(NavItem(label, reverse("orders:list"), "orders"))
+    if user.has_perm("orders.view_slaevent"):
+        items.append(NavItem(_("SLA"), reverse("orders:sla_monitor"), "monitor"))
     if user.has_perm("customers.view_customer"):
         # A customer's own company page is reached through the same URL (it redirects).
         label = _("My company") if primary_role(user) == Role.CUSTOMER else _("Customers")
@@ -32,6 +34,12 @@ def navigation_for(user) -> list[NavItem]:
         items.append(NavItem(_("Objects"), reverse("equipment:list"), "objects"))
     if user.has_perm("workforce.view_technician"):
         items.append(NavItem(_("Technicians"), reverse("workforce:list"), "technicians"))
+    if user.has_perm("calendars.change_workcalendar"):
+        items.append(NavItem(_("Calendars"), reverse("calendars:list"), "calendars"))
+    if user.has_perm("sla.change_slapolicy"):
+        items.append(NavItem(_("Policies"), reverse("sla:policy_list"), "sla"))
+    if user.has_perm("orders.view_reports"):
+        items.append(NavItem(_("Reports"), reverse("reports:sla_compliance"), "reports"))
     if user.is_staff:
         items.append(NavItem(_("Admin"), reverse("admin:index"), "admin"))
     return items

@@ -26,7 +26,7 @@ AT_RISK = "(demo SLA #2)"  # the demo's order that has used 85% of its response 
 def test_dispatcher_watches_the_sla_monitor(page, demo, login):
     page.clock.install()  # the monitor polls every minute: let the test move time on
     login(page, "dispatcher")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="SLA monitor").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="SLA", exact=True).click()
     expect(page.locator("main h1")).to_have_text("SLA monitor")
 
     rows = page.locator("#sla-rows tbody tr")

@@ -159,30 +159,30 @@ def orders_sla_recompute(
     *, orders: QuerySet, now: datetime | None = None, batch_size: int = 2000
 ) -> int:
     """Recompute the clocks of many orders (after a calendar or policy change) in batches: a
-    few queries per batch and one build of each calendar's yearly tables."""
+    few queries per batch, one build of each calendar's yearly tables, and a write only for the
+    orders whose stored clock actually changes. Returns how many orders were recomputed."""
     now = now or timezone.now()
     ids = list(orders.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
         batch_ids = ids[start : start + batch_size]
         batch = list(
             ServiceOrder.objects.filter(pk__in=batch_ids).only(
-                "pk", "reported_at", "priority", "sla_policy_id"
+                "pk", "reported_at", "priority", "sla_policy_id", *SLA_FIELDS
             )
         )
         policies = _policies(order.sla_policy_id for order in batch)
         histories = _histories(batch_ids)
         recorded = _recorded_kinds(batch_ids)
-        _write(
-            (
-                order.pk,
-                _fields(
-                    clock_of(order, policies.get(order.sla_policy_id), histories.get(order.pk, [])),
-                    recorded.get(order.pk, set()),
-                    now,
-                ),
+        changed = []
+        for order in batch:
+            fields = _fields(
+                clock_of(order, policies.get(order.sla_policy_id), histories.get(order.pk, [])),
+                recorded.get(order.pk, set()),
+                now,
             )
-            for order in batch
-        )
+            if any(getattr(order, name) != value for name, value in fields.items()):
+                changed.append((order.pk, fields))
+        _write(changed)
     return len(ids)
 
 
@@ -200,8 +200,9 @@ def _write(rows: Iterable[tuple[int, dict]]) -> None:
         + [pk]
         for pk, values in rows
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    if params:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
 
 
 def open_clocks() -> QuerySet:

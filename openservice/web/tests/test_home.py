@@ -264,10 +264,18 @@ def test_user_without_role_gets_a_welcome_page(client, make_user):
 @pytest.mark.parametrize(
     "fixture, expected",
     [
-        ("manager", {"home", "orders", "customers", "objects", "technicians"}),
-        ("dispatcher", {"home", "orders", "customers", "objects", "technicians"}),
+        (
+            "manager",
+            {"home", "orders", "monitor", "customers", "objects", "technicians"}
+            | {"calendars", "sla", "reports"},
+        ),
+        ("dispatcher", {"home", "orders", "monitor", "customers", "objects", "technicians"}),
         ("technician_user", {"home", "orders", "customers", "objects", "technicians"}),
-        ("administrator", {"home", "orders", "customers", "objects", "technicians", "admin"}),
+        (
+            "administrator",
+            {"home", "orders", "monitor", "customers", "objects", "technicians", "admin"}
+            | {"calendars", "sla"},
+        ),
         ("customer_user", {"home", "orders", "customers", "objects"}),
     ],
 )
