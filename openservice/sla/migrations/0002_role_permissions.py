@@ -1,8 +1,10 @@
 from django.db import migrations
 
-from openservice.core.roles import crud_matrix, grant_permissions, revoke_permissions
+from openservice.core.roles import Role, crud_matrix, grant_permissions, revoke_permissions
 
 MATRIX = crud_matrix("sla", ["slapolicy", "slatarget", "slaassignment"])
+# Assigning and unassigning policies is a manager's everyday setup work, not an admin task.
+MATRIX[Role.MANAGER].append("sla.delete_slaassignment")
 
 
 def grant(apps, schema_editor):
