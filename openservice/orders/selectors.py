@@ -227,6 +227,7 @@ def orders_open(
 
 BREACH_FIELDS = ("sla_response_breach_at", "sla_resolution_breach_at")
 WARNING_FIELDS = ("sla_response_warning_at", "sla_resolution_warning_at")
+MET_FIELDS = ("sla_responded_at", "sla_resolved_at")
 
 
 def _any_passed(fields: tuple[str, ...], now: datetime) -> Q:
@@ -236,11 +237,21 @@ def _any_passed(fields: tuple[str, ...], now: datetime) -> Q:
     return condition
 
 
+def sla_warned_q(now: datetime) -> Q:
+    """The warning threshold of a target not yet met has passed."""
+    condition = Q(pk__in=[])
+    for warning, met in zip(WARNING_FIELDS, MET_FIELDS, strict=True):
+        condition |= Q(**{f"{warning}__lte": now}) & (
+            Q(**{f"{met}__isnull": True}) | Q(**{f"{met}__gt": now})
+        )
+    return condition
+
+
 def sla_state_q(state: str, now: datetime) -> Q:
     """Orders whose SLA state is `state` at `now`, worked out from the stored instants (the
     stored state lags until the next scan; this does not)."""
     breached = _any_passed(BREACH_FIELDS, now)
-    warned = _any_passed(WARNING_FIELDS, now)
+    warned = sla_warned_q(now)
     counting = Q(sla_state__in=[SlaState.ON_TRACK, SlaState.AT_RISK])
     if state == SlaState.BREACHED:
         return Q(sla_state=SlaState.BREACHED) | (
@@ -263,6 +274,7 @@ def sla_state_now(order: ServiceOrder, now: datetime) -> str:
         mode=order.sla_clock,
         breach_instants=[getattr(order, field) for field in BREACH_FIELDS],
         warning_instants=[getattr(order, field) for field in WARNING_FIELDS],
+        met_instants=[getattr(order, field) for field in MET_FIELDS],
     )
 
 

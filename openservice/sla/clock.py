@@ -106,12 +106,14 @@ class Clock:
             mode=self.mode,
             breach_instants=(self.response_breach_at, self.resolution_breach_at),
             warning_instants=(self.response_warning_at, self.resolution_warning_at),
+            met_instants=(self.responded_at, self.resolved_at),
         )
 
 
-def state_at(*, now, cancelled, mode, breach_instants, warning_instants) -> str:
+def state_at(*, now, cancelled, mode, breach_instants, warning_instants, met_instants) -> str:
     """The state from stored facts: cancelled > breached (a missed target stays breached after
-    completion) > met (stopped) > paused > at risk > on track."""
+    completion) > met (stopped) > paused > at risk (the warning of a target not yet met has
+    passed; a response given after its warning no longer puts the order at risk) > on track."""
     if cancelled:
         return STATE_CANCELLED
     if any(at is not None and at <= now for at in breach_instants):
@@ -120,8 +122,9 @@ def state_at(*, now, cancelled, mode, breach_instants, warning_instants) -> str:
         return MET
     if mode == PAUSE:
         return PAUSED
-    if any(at is not None and at <= now for at in warning_instants):
-        return AT_RISK
+    for warning, met in zip(warning_instants, met_instants, strict=True):
+        if warning is not None and warning <= now and (met is None or met > now):
+            return AT_RISK
     return ON_TRACK
 
 

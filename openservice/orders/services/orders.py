@@ -118,7 +118,14 @@ def order_create(
 
 @transaction.atomic
 def order_update(
-    *, order: ServiceOrder, by, version: int, objects=None, tasks=None, **changes
+    *,
+    order: ServiceOrder,
+    by,
+    version: int,
+    objects=None,
+    tasks=None,
+    now: datetime | None = None,
+    **changes,
 ) -> ServiceOrder:
     """Change the header where the stage allows editing; `version` must be the one the
     caller read (409 otherwise). `objects` / `tasks`, when given, replace the relations."""
@@ -146,7 +153,7 @@ def order_update(
         changed["tasks"] = sorted(t.pk for t in tasks)
     bump_version(order, *changes)
     if {"priority", "sla_policy"} & set(changed):
-        order_sla_refresh(order=order)
+        order_sla_refresh(order=order, now=now)
     audit(by, "order.updated", order, {"changes": changed})
     return order
 

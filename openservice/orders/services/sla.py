@@ -29,6 +29,7 @@ from openservice.orders.errors import (
     SlaNotStopped,
 )
 from openservice.orders.models import ServiceOrder, SlaClockChange, SlaEvent, SlaState, StageChange
+from openservice.orders.selectors import sla_warned_q
 from openservice.orders.services.common import lock_order
 from openservice.sla import clock as sla_clock
 from openservice.sla.models import SlaPolicy
@@ -164,26 +165,33 @@ def orders_sla_recompute(
     now = now or timezone.now()
     ids = list(orders.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
-        batch_ids = ids[start : start + batch_size]
-        batch = list(
-            ServiceOrder.objects.filter(pk__in=batch_ids).only(
-                "pk", "reported_at", "priority", "sla_policy_id", *SLA_FIELDS
-            )
-        )
-        policies = _policies(order.sla_policy_id for order in batch)
-        histories = _histories(batch_ids)
-        recorded = _recorded_kinds(batch_ids)
-        changed = []
-        for order in batch:
-            fields = _fields(
-                clock_of(order, policies.get(order.sla_policy_id), histories.get(order.pk, [])),
-                recorded.get(order.pk, set()),
-                now,
-            )
-            if any(getattr(order, name) != value for name, value in fields.items()):
-                changed.append((order.pk, fields))
-        _write(changed)
+        with transaction.atomic():
+            _recompute_batch(ids[start : start + batch_size], now)
     return len(ids)
+
+
+def _recompute_batch(batch_ids: list[int], now: datetime) -> None:
+    # The rows are locked before their histories are read, in id order (as every writer
+    # locks one order at a time): a stage change made meanwhile waits, then recomputes on top.
+    batch = list(
+        ServiceOrder.objects.select_for_update()
+        .filter(pk__in=batch_ids)
+        .order_by("pk")
+        .only("pk", "reported_at", "priority", "sla_policy_id", *SLA_FIELDS)
+    )
+    policies = _policies(order.sla_policy_id for order in batch)
+    histories = _histories(batch_ids)
+    recorded = _recorded_kinds(batch_ids)
+    changed = []
+    for order in batch:
+        fields = _fields(
+            clock_of(order, policies.get(order.sla_policy_id), histories.get(order.pk, [])),
+            recorded.get(order.pk, set()),
+            now,
+        )
+        if any(getattr(order, name) != value for name, value in fields.items()):
+            changed.append((order.pk, fields))
+    _write(changed)
 
 
 def _write(rows: Iterable[tuple[int, dict]]) -> None:
@@ -206,9 +214,12 @@ def _write(rows: Iterable[tuple[int, dict]]) -> None:
 
 
 def open_clocks() -> QuerySet:
-    """Orders whose clock is still counting or paused (stopped and cancelled ones are final)."""
-    return ServiceOrder.objects.filter(sla_policy__isnull=False).exclude(
-        sla_clock__in=["", sla_clock.STOP]
+    """Orders with a policy whose clock is still counting or paused, and those in a stage that
+    does not stop the clock whose policy set no target for their priority (a target added later
+    measures them). Stopped and cancelled clocks are final."""
+    return ServiceOrder.objects.filter(sla_policy__isnull=False).filter(
+        Q(sla_clock__in=[sla_clock.RUN, sla_clock.PAUSE])
+        | (Q(sla_clock="") & ~Q(stage__sla_clock=sla_clock.STOP))
     )
 
 
@@ -324,7 +335,7 @@ def _next_event_expression(now: datetime):
 
 def _state_expression(now: datetime):
     breached = Q(sla_response_breach_at__lte=now) | Q(sla_resolution_breach_at__lte=now)
-    warned = Q(sla_response_warning_at__lte=now) | Q(sla_resolution_warning_at__lte=now)
+    warned = sla_warned_q(now)
     return Case(
         When(sla_state=SlaState.CANCELLED, then=Value(SlaState.CANCELLED)),
         When(breached, then=Value(SlaState.BREACHED)),

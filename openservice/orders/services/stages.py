@@ -70,14 +70,14 @@ def _check_at(order: ServiceOrder, at: datetime, now: datetime) -> None:
         raise ChangeBeforePrevious(at=at.isoformat(), previous=previous.isoformat())
 
 
-def _move(order, to: Stage, *, by, reason, note, at, verb: str) -> ServiceOrder:
+def _move(order, to: Stage, *, by, reason, note, at, now, verb: str) -> ServiceOrder:
     from_stage = order.stage
     StageChange.objects.create(
         order=order, from_stage=from_stage, to_stage=to, by=by, at=at, reason=reason, note=note
     )
     order.stage = to
     bump_version(order, "stage", "stage_before_cancel")
-    order_sla_refresh(order=order)
+    order_sla_refresh(order=order, now=now)
     audit(
         by,
         verb,
@@ -133,7 +133,9 @@ def order_change_stage(
         raise TransitionNotAllowedForRole(from_stage=order.stage.code, to_stage=to.code)
     _check_reason(to, reason, "stage_change")
     _check_at(order, at, now)
-    return _move(order, to, by=by, reason=reason, note=note, at=at, verb="order.stage_changed")
+    return _move(
+        order, to, by=by, reason=reason, note=note, at=at, now=now, verb="order.stage_changed"
+    )
 
 
 def _cancelled_stage() -> Stage:
@@ -157,7 +159,9 @@ def order_cancel(
         raise ReasonRequired(stage=cancelled.code)
     _check_at(order, now, now)
     order.stage_before_cancel = order.stage
-    _move(order, cancelled, by=by, reason=reason, note=note, at=now, verb="order.cancelled")
+    _move(
+        order, cancelled, by=by, reason=reason, note=note, at=now, now=now, verb="order.cancelled"
+    )
     publish(OrderCancelled(order_id=order.pk, reason=reason.code, at=now))
     return order
 
@@ -172,4 +176,6 @@ def order_revoke_cancel(*, order: ServiceOrder, by, note: str = "", now=None) ->
     back = order.stage_before_cancel
     order.stage_before_cancel = None
     _check_at(order, now, now)
-    return _move(order, back, by=by, reason=None, note=note, at=now, verb="order.cancel_revoked")
+    return _move(
+        order, back, by=by, reason=None, note=note, at=now, now=now, verb="order.cancel_revoked"
+    )
