@@ -205,7 +205,6 @@ class ServiceOrder(TimeStampedModel):
     sla_response_breach_at = models.DateTimeField(null=True, blank=True)
     sla_resolution_warning_at = models.DateTimeField(null=True, blank=True)
     sla_resolution_breach_at = models.DateTimeField(null=True, blank=True)
-    sla_next_event_at = models.DateTimeField(null=True, blank=True)
     objects_covered = models.ManyToManyField(
         "equipment.ServiceObject",
         verbose_name=_("objects"),
@@ -232,11 +231,6 @@ class ServiceOrder(TimeStampedModel):
             models.Index(fields=["stage", "service_on"], name="order_stage_service_on_idx"),
             models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
             models.Index(fields=["preferred_technician", "service_on"], name="order_tech_idx"),
-            models.Index(
-                fields=["sla_next_event_at"],
-                name="order_sla_next_event_idx",
-                condition=models.Q(sla_next_event_at__isnull=False),
-            ),
             models.Index(fields=["sla_state", "sla_due_at"], name="order_sla_due_idx"),
         ]
         constraints = [
@@ -398,7 +392,10 @@ class SlaClockChange(models.Model):
 
 
 class SlaEvent(models.Model):
-    """A warning or breach of an order's SLA, recorded once per order and kind by the scan."""
+    """A warning or breach of an order's SLA: exactly one per order and kind. The row is
+    scheduled (`recorded_at` empty) as soon as the clock knows when the crossing happens or will
+    happen, moved when a recompute moves it, and recorded by the scan once its instant has
+    passed; a recorded event never changes again."""
 
     class Kind(models.TextChoices):
         RESPONSE_WARNING = "response_warning", _("Response at risk")
@@ -406,10 +403,14 @@ class SlaEvent(models.Model):
         RESOLUTION_WARNING = "resolution_warning", _("Resolution at risk")
         RESOLUTION_BREACH = "resolution_breach", _("Resolution breached")
 
-    order = models.ForeignKey(ServiceOrder, on_delete=models.CASCADE, related_name="sla_events")
+    # No index of its own: the unique (order, kind) index serves lookups by order, and every
+    # index less is less work for the scan's UPDATE.
+    order = models.ForeignKey(
+        ServiceOrder, on_delete=models.CASCADE, related_name="sla_events", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     at = models.DateTimeField(_("crossed at"))
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SLA event")
@@ -418,7 +419,14 @@ class SlaEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "kind"], name="sla_event_once_per_kind"),
         ]
-        indexes = [models.Index(fields=["recorded_at"], name="sla_event_recorded_idx")]
+        indexes = [
+            # The scan's index: the due instants of the events not recorded yet.
+            models.Index(
+                fields=["at"],
+                name="sla_event_due_idx",
+                condition=models.Q(recorded_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.kind}"

@@ -300,7 +300,7 @@ class SlaView:
 
 def order_sla(order: ServiceOrder, *, now: datetime) -> SlaView:
     policy = policy_by_id(order.sla_policy_id)
-    events = list(order.sla_events.order_by("at", "pk"))
+    events = list(order.sla_events.filter(recorded_at__isnull=False).order_by("at", "pk"))
     changes = list(order.sla_clock_changes.select_related("by", "reason").order_by("at", "pk"))
     targets = targets_of(policy, order.priority) if policy else None
     if not order.sla_state or targets is None:

@@ -10,8 +10,7 @@ from openservice.orders.services.sla import open_clocks
 def sla_scan_task(now: datetime | None = None) -> dict:
     """Record the SLA warnings and breaches that happened since the last run (run it every
     minute; running it twice, late, or after downtime records each event once)."""
-    result = sla_scan(now=now)
-    return {"orders": result.orders, "events": result.events}
+    return {"events": sla_scan(now=now).events}
 
 
 def sla_recompute_task(

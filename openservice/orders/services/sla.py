@@ -3,18 +3,19 @@ stop and cancel, the warning and breach scan, and recomputing after a calendar o
 
 What is stored on the order is a function of the history (stage changes and manual clock
 changes, replayed in the order of `at`), the policy's targets for the order's priority and the
-calendar; only `sla_state` also depends on the moment it was computed, and the scan moves it on
-as deadlines pass (readers derive the live state from the stored instants: selectors.sla_view).
+calendar; only `sla_state` also depends on the moment it was computed (it is the state as of the
+last recompute; readers derive the live state from the stored instants: selectors.sla_state_now
+and sla_state_q). Each warning and breach the clock foresees is a scheduled SlaEvent row until
+the scan records it.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, Least, NullIf
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,14 +30,12 @@ from openservice.orders.errors import (
     SlaNotStopped,
 )
 from openservice.orders.models import ServiceOrder, SlaClockChange, SlaEvent, SlaState, StageChange
-from openservice.orders.selectors import sla_warned_q
 from openservice.orders.services.common import lock_order
 from openservice.sla import clock as sla_clock
 from openservice.sla.models import SlaPolicy
 from openservice.sla.selectors import calendar_of, policies_by_ids, targets_of
 
 _US = 1_000_000
-_FAR = datetime(9999, 12, 31, tzinfo=UTC)
 INSTANT_FIELDS = {
     "response_warning": "sla_response_warning_at",
     "response_breach": "sla_response_breach_at",
@@ -54,7 +53,6 @@ SLA_FIELDS = (
     "sla_resolution_due_at",
     "sla_due_at",
     *INSTANT_FIELDS.values(),
-    "sla_next_event_at",
 )
 NO_SLA = dict.fromkeys(SLA_FIELDS) | {"sla_state": "", "sla_clock": "", "sla_used_seconds": 0}
 
@@ -77,13 +75,54 @@ def _histories(order_ids: list[int]) -> dict[int, list]:
     }
 
 
-def _recorded_kinds(order_ids: list[int]) -> dict[int, set[str]]:
-    kinds: dict[int, set[str]] = defaultdict(set)
-    for order_id, kind in SlaEvent.objects.filter(order_id__in=order_ids).values_list(
-        "order_id", "kind"
-    ):
-        kinds[order_id].add(kind)
-    return kinds
+def _events(order_ids: list[int]) -> dict[int, dict[str, SlaEvent]]:
+    """Each order's SLA events (scheduled and recorded) by kind."""
+    events: dict[int, dict[str, SlaEvent]] = defaultdict(dict)
+    for event in SlaEvent.objects.filter(order_id__in=order_ids):
+        events[event.order_id][event.kind] = event
+    return events
+
+
+@dataclass
+class _Schedule:
+    """The changes to the scheduled (not yet recorded) SLA events that recomputed clocks ask for;
+    recorded events are never touched."""
+
+    create: list[SlaEvent]
+    move: list[tuple[datetime, int]]
+    drop: list[int]
+
+    @classmethod
+    def empty(cls) -> "_Schedule":
+        return cls([], [], [])
+
+    def plan(self, order_id: int, clock, events: dict[str, SlaEvent]) -> None:
+        instants = clock.event_instants() if clock is not None else {}
+        for kind in INSTANT_FIELDS:
+            at, event = instants.get(kind), events.get(kind)
+            if event is not None and event.recorded_at is not None:
+                continue
+            if event is None and at is not None:
+                self.create.append(SlaEvent(order_id=order_id, kind=kind, at=at))
+            elif event is not None and at is None:
+                self.drop.append(event.pk)
+            elif event is not None and at != event.at:
+                self.move.append((at, event.pk))
+
+    def apply(self) -> None:
+        if self.drop:
+            SlaEvent.objects.filter(pk__in=self.drop, recorded_at__isnull=True).delete()
+        if self.move:
+            table = connection.ops.quote_name(SlaEvent._meta.db_table)
+            quote = connection.ops.quote_name
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET {quote('at')} = %s "
+                    f"WHERE {quote('id')} = %s AND {quote('recorded_at')} IS NULL",
+                    [(connection.ops.adapt_datetimefield_value(at), pk) for at, pk in self.move],
+                )
+        if self.create:
+            SlaEvent.objects.bulk_create(self.create, ignore_conflicts=True)
 
 
 @dataclass(frozen=True)
@@ -117,7 +156,7 @@ def clock_of(
     )
 
 
-def _fields(clock: sla_clock.Clock | None, recorded: set[str], now: datetime) -> dict:
+def _fields(clock: sla_clock.Clock | None, now: datetime) -> dict:
     if clock is None:
         return dict(NO_SLA)
     open_clock = clock.mode != sla_clock.STOP and not clock.cancelled
@@ -125,7 +164,6 @@ def _fields(clock: sla_clock.Clock | None, recorded: set[str], now: datetime) ->
     if open_clock:
         due = clock.response_due_at if clock.responded_at is None else clock.resolution_due_at
     instants = clock.event_instants()
-    pending = [at for kind, at in instants.items() if kind not in recorded]
     return {
         "sla_state": clock.state_at(now),
         "sla_clock": clock.mode,
@@ -137,22 +175,23 @@ def _fields(clock: sla_clock.Clock | None, recorded: set[str], now: datetime) ->
         "sla_resolution_due_at": clock.resolution_due_at,
         "sla_due_at": due,
         **{field: instants.get(kind) for kind, field in INSTANT_FIELDS.items()},
-        "sla_next_event_at": min(pending) if pending else None,
     }
 
 
 def order_sla_refresh(*, order: ServiceOrder, now: datetime | None = None) -> ServiceOrder:
-    """Recompute the order's clock from its whole history and store it (called by every change
-    of stage, priority, policy or manual clock change, inside the caller's transaction)."""
+    """Recompute the order's clock from its whole history, store it and reschedule its warning
+    and breach events (called by every change of stage, priority, policy or manual clock
+    change, inside the caller's transaction)."""
     now = now or timezone.now()
-    policy = _policies([order.sla_policy_id]).get(order.sla_policy_id)
-    history = _histories([order.pk]).get(order.pk, [])
-    fields = _fields(
-        clock_of(order, policy, history), _recorded_kinds([order.pk]).get(order.pk, set()), now
-    )
+    measure = _policies([order.sla_policy_id]).get(order.sla_policy_id)
+    clock = clock_of(order, measure, _histories([order.pk]).get(order.pk, []))
+    fields = _fields(clock, now)
     ServiceOrder.objects.filter(pk=order.pk).update(**fields)
     for field, value in fields.items():
         setattr(order, field, value)
+    schedule = _Schedule.empty()
+    schedule.plan(order.pk, clock, _events([order.pk]).get(order.pk, {}))
+    schedule.apply()
     return order
 
 
@@ -181,17 +220,16 @@ def _recompute_batch(batch_ids: list[int], now: datetime) -> None:
     )
     policies = _policies(order.sla_policy_id for order in batch)
     histories = _histories(batch_ids)
-    recorded = _recorded_kinds(batch_ids)
-    changed = []
+    events = _events(batch_ids)
+    changed, schedule = [], _Schedule.empty()
     for order in batch:
-        fields = _fields(
-            clock_of(order, policies.get(order.sla_policy_id), histories.get(order.pk, [])),
-            recorded.get(order.pk, set()),
-            now,
-        )
+        clock = clock_of(order, policies.get(order.sla_policy_id), histories.get(order.pk, []))
+        fields = _fields(clock, now)
         if any(getattr(order, name) != value for name, value in fields.items()):
             changed.append((order.pk, fields))
+        schedule.plan(order.pk, clock, events.get(order.pk, {}))
     _write(changed)
+    schedule.apply()
 
 
 def _write(rows: Iterable[tuple[int, dict]]) -> None:
@@ -319,61 +357,19 @@ def order_sla_cancel(
 
 @dataclass(frozen=True)
 class ScanResult:
-    orders: int
     events: int
 
 
-def _next_event_expression(now: datetime):
-    """The earliest crossing still ahead of `now`, or NULL: LEAST ignores NULLs on PostgreSQL
-    but not on SQLite, so NULLs become a far-future sentinel and back."""
-    ahead = [
-        Coalesce(Case(When(**{f"{field}__gt": now}, then=F(field))), Value(_FAR))
-        for field in INSTANT_FIELDS.values()
-    ]
-    return NullIf(Least(*ahead), Value(_FAR))
-
-
-def _state_expression(now: datetime):
-    breached = Q(sla_response_breach_at__lte=now) | Q(sla_resolution_breach_at__lte=now)
-    warned = sla_warned_q(now)
-    return Case(
-        When(sla_state=SlaState.CANCELLED, then=Value(SlaState.CANCELLED)),
-        When(breached, then=Value(SlaState.BREACHED)),
-        When(Q(sla_state=SlaState.ON_TRACK) & warned, then=Value(SlaState.AT_RISK)),
-        default=F("sla_state"),
-    )
-
-
-def sla_scan(*, now: datetime | None = None, chunk: int = 500) -> ScanResult:
-    """Record each warning and breach that has happened since it was last looked at: exactly one
-    SlaEvent per order and kind (a unique constraint), whether the scan runs every minute, twice
-    at once, or after an hour of downtime. Orders are found by the indexed `sla_next_event_at`;
-    their state and next crossing move on in one UPDATE per chunk."""
+def sla_scan(*, now: datetime | None = None) -> ScanResult:
+    """Record every warning and breach whose instant has passed: one UPDATE of the scheduled
+    SLA events due by `now` (found by the partial index on their instant). Each event exists once
+    per order and kind (a unique constraint) and is recorded once: a scan running twice, at the
+    same time as another (the second waits for the first's row locks, then finds nothing left),
+    late, or after an hour of downtime records each crossing exactly once, with its own instant
+    as `at`."""
     now = now or timezone.now()
-    orders = events = 0
     with transaction.atomic():
-        rows = list(
-            ServiceOrder.objects.select_for_update()
-            .filter(sla_next_event_at__lte=now)
-            .order_by("pk")
-            .values_list("pk", *INSTANT_FIELDS.values())
+        count = SlaEvent.objects.filter(recorded_at__isnull=True, at__lte=now).update(
+            recorded_at=now
         )
-        for start in range(0, len(rows), chunk):
-            part = rows[start : start + chunk]
-            ids = [row[0] for row in part]
-            existing = set(
-                SlaEvent.objects.filter(order_id__in=ids).values_list("order_id", "kind")
-            )
-            new = [
-                SlaEvent(order_id=row[0], kind=kind, at=at)
-                for row in part
-                for kind, at in zip(INSTANT_FIELDS, row[1:], strict=True)
-                if at is not None and at <= now and (row[0], kind) not in existing
-            ]
-            SlaEvent.objects.bulk_create(new, ignore_conflicts=True)
-            ServiceOrder.objects.filter(pk__in=ids).update(
-                sla_state=_state_expression(now), sla_next_event_at=_next_event_expression(now)
-            )
-            orders += len(part)
-            events += len(new)
-    return ScanResult(orders=orders, events=events)
+    return ScanResult(events=count)

@@ -108,8 +108,21 @@ def sla(wall, office, standard):
     return SimpleNamespace(wall=wall, calendar=office, policy=standard)
 
 
+def next_event(order) -> datetime | None:
+    """The instant of the order's next SLA event still to be recorded (its earliest scheduled
+    one): what the scan will pick up first."""
+    return (
+        SlaEvent.objects.filter(order=order, recorded_at__isnull=True)
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
 def fields(order) -> dict:
-    return ServiceOrder.objects.filter(pk=order.pk).values(*SLA_FIELDS).get()
+    """The stored clock, and the next event the scan will record."""
+    stored = ServiceOrder.objects.filter(pk=order.pk).values(*SLA_FIELDS).get()
+    return stored | {"sla_next_event_at": next_event(order)}
 
 
 def fresh(order) -> ServiceOrder:
@@ -139,8 +152,11 @@ def change(wall, order, code, at, *, by, now=None) -> ServiceOrder:
 
 
 def events_of(order) -> list[tuple[str, datetime]]:
+    """The order's recorded SLA events."""
     return list(
-        SlaEvent.objects.filter(order=order).order_by("at", "kind").values_list("kind", "at")
+        SlaEvent.objects.filter(order=order, recorded_at__isnull=False)
+        .order_by("at", "kind")
+        .values_list("kind", "at")
     )
 
 
@@ -197,7 +213,7 @@ def test_an_order_reported_earlier_is_measured_from_the_report(sla, manager):
 def test_an_order_with_no_target_for_its_priority_is_not_measured(sla, manager):
     order = new_order(sla.wall, manager, priority="low")
     assert order.sla_policy == sla.policy
-    assert fields(order) == dict(sla_services.NO_SLA)
+    assert fields(order) == dict(sla_services.NO_SLA) | {"sla_next_event_at": None}
 
 
 # -- Stage changes ---------------------------------------------------------------------------------
@@ -384,7 +400,7 @@ def test_policy_precedence_at_creation(sla, manager, tiers):
     deactivate(tiers.default)
     order = new_order(sla.wall, manager, customer=tiers.customer)
     assert order.sla_policy is None
-    assert fields(order) == dict(sla_services.NO_SLA)
+    assert fields(order) == dict(sla_services.NO_SLA) | {"sla_next_event_at": None}
 
 
 def test_the_policy_decides_the_targets(sla, manager, tiers):
@@ -432,7 +448,7 @@ def test_a_priority_change_recomputes_the_due_instants(sla, manager):
 
     services.order_update(order=order, by=manager, version=order.version, priority="low")
     order = fresh(order)
-    assert fields(order) == dict(sla_services.NO_SLA)
+    assert fields(order) == dict(sla_services.NO_SLA) | {"sla_next_event_at": None}
 
     sla.wall.now = hel(2027, 1, 15, 15, 5)
     services.order_update(order=order, by=manager, version=order.version, priority="normal")
@@ -577,29 +593,28 @@ def test_manual_changes_need_an_sla(sla, manager):
 # -- The scan --------------------------------------------------------------------------------------
 
 
-def test_the_scan_records_each_crossing_once_and_moves_the_state_on(sla, manager):
+def test_the_scan_records_each_crossing_once_as_the_live_state_moves_on(sla, manager):
+    # The stored state is the state as of the last recompute; the live one follows the clock.
     order = new_order(sla.wall, manager, now=hel(2027, 1, 15, 15, 5))
 
-    assert sla_scan(now=hel(2027, 1, 15, 16, 29)) == sla_services.ScanResult(orders=0, events=0)
-    assert fields(order)["sla_state"] == "on_track"
+    assert sla_scan(now=hel(2027, 1, 15, 16, 29)) == sla_services.ScanResult(events=0)
+    assert sla_state_now(fresh(order), hel(2027, 1, 15, 16, 29)) == "on_track"
 
     # The warning at 16:30, twice at the same moment, and an hour later: one event.
-    assert sla_scan(now=hel(2027, 1, 15, 16, 30)) == sla_services.ScanResult(orders=1, events=1)
-    assert sla_scan(now=hel(2027, 1, 15, 16, 30)) == sla_services.ScanResult(orders=0, events=0)
+    assert sla_scan(now=hel(2027, 1, 15, 16, 30)) == sla_services.ScanResult(events=1)
+    assert sla_scan(now=hel(2027, 1, 15, 16, 30)) == sla_services.ScanResult(events=0)
     assert sla_scan(now=hel(2027, 1, 15, 17, 30)).events == 0
     assert events_of(order) == [("response_warning", hel(2027, 1, 15, 16, 30))]
-    stored = fields(order)
-    assert stored["sla_state"] == "at_risk"
-    assert stored["sla_next_event_at"] == hel(2027, 1, 18, 8, 30)
+    assert sla_state_now(fresh(order), hel(2027, 1, 15, 16, 30)) == "at_risk"
+    assert fields(order)["sla_next_event_at"] == hel(2027, 1, 18, 8, 30)
 
     # The breach at Mon 08:30.
     assert sla_scan(now=hel(2027, 1, 18, 8, 30)).events == 1
-    stored = fields(order)
-    assert stored["sla_state"] == "breached"
-    assert stored["sla_next_event_at"] == hel(2027, 1, 19, 10, 30)
+    assert sla_state_now(fresh(order), hel(2027, 1, 18, 8, 30)) == "breached"
+    assert fields(order)["sla_next_event_at"] == hel(2027, 1, 19, 10, 30)
 
     # Down from Monday to Wednesday: both resolution crossings, each at its own instant.
-    assert sla_scan(now=hel(2027, 1, 20, 12, 0)) == sla_services.ScanResult(orders=1, events=2)
+    assert sla_scan(now=hel(2027, 1, 20, 12, 0)) == sla_services.ScanResult(events=2)
     assert sla_scan(now=hel(2027, 1, 20, 12, 0)).events == 0
     assert events_of(order) == [
         ("response_warning", hel(2027, 1, 15, 16, 30)),
@@ -607,16 +622,15 @@ def test_the_scan_records_each_crossing_once_and_moves_the_state_on(sla, manager
         ("resolution_warning", hel(2027, 1, 19, 10, 30)),
         ("resolution_breach", hel(2027, 1, 19, 15, 0)),
     ]
-    stored = fields(order)
-    assert stored["sla_state"] == "breached"
-    assert stored["sla_next_event_at"] is None
-    assert sla_scan(now=hel(2027, 6, 1)).orders == 0
+    assert sla_state_now(fresh(order), hel(2027, 1, 20, 12, 0)) == "breached"
+    assert fields(order)["sla_next_event_at"] is None
+    assert sla_scan(now=hel(2027, 6, 1)).events == 0
 
 
 def test_a_scan_after_a_long_downtime_records_everything_with_its_instant(sla, manager):
     orders = [new_order(sla.wall, manager) for _ in range(3)]
     result = sla_scan(now=hel(2027, 2, 1, 12, 0))
-    assert result == sla_services.ScanResult(orders=3, events=12)
+    assert result == sla_services.ScanResult(events=12)
     for order in orders:
         assert events_of(order) == [
             ("response_warning", hel(2027, 1, 15, 16, 30)),
@@ -624,10 +638,11 @@ def test_a_scan_after_a_long_downtime_records_everything_with_its_instant(sla, m
             ("resolution_warning", hel(2027, 1, 19, 10, 30)),
             ("resolution_breach", hel(2027, 1, 19, 15, 0)),
         ]
-        assert fields(order)["sla_state"] == "breached"
+        assert sla_state_now(fresh(order), hel(2027, 2, 1, 12, 0)) == "breached"
         assert fields(order)["sla_next_event_at"] is None
     assert sla_scan(now=hel(2027, 2, 1, 12, 0)).events == 0
     assert SlaEvent.objects.count() == 12
+    assert not SlaEvent.objects.filter(recorded_at__isnull=True).exists()
 
 
 def test_an_interrupted_scan_is_rolled_back_and_the_rerun_records_each_event_once(sla, manager):
@@ -638,14 +653,14 @@ def test_an_interrupted_scan_is_rolled_back_and_the_rerun_records_each_event_onc
         assert sla_scan(now=hel(2027, 1, 20, 12, 0)).events == 8
         raise RuntimeError("the job was killed")
 
-    assert SlaEvent.objects.count() == 0
+    assert SlaEvent.objects.filter(recorded_at__isnull=False).count() == 0
     assert [fields(order) for order in orders] == before
 
     assert sla_scan(now=hel(2027, 1, 20, 12, 0)).events == 8
     assert sla_scan(now=hel(2027, 1, 20, 12, 0)).events == 0
-    assert sorted(SlaEvent.objects.values_list("order_id", "kind")) == sorted(
-        (order.pk, kind) for order in orders for kind in sla_services.INSTANT_FIELDS
-    )
+    assert sorted(
+        SlaEvent.objects.filter(recorded_at__isnull=False).values_list("order_id", "kind")
+    ) == sorted((order.pk, kind) for order in orders for kind in sla_services.INSTANT_FIELDS)
 
 
 def test_the_scan_never_picks_orders_without_an_sla(wall, manager, office):
@@ -657,12 +672,12 @@ def test_the_scan_never_picks_orders_without_an_sla(wall, manager, office):
 
     assert unmeasured.sla_policy is None
     for order in (unmeasured, low):
-        assert fields(order) == dict(sla_services.NO_SLA)
+        assert fields(order) == dict(sla_services.NO_SLA) | {"sla_next_event_at": None}
     result = sla_scan(now=hel(2027, 3, 1))
-    assert result == sla_services.ScanResult(orders=1, events=4)
+    assert result == sla_services.ScanResult(events=4)
     assert set(SlaEvent.objects.values_list("order_id", flat=True)) == {measured.pk}
     for order in (unmeasured, low):
-        assert fields(order) == dict(sla_services.NO_SLA)
+        assert fields(order) == dict(sla_services.NO_SLA) | {"sla_next_event_at": None}
 
 
 def test_a_stage_change_after_a_recorded_event_does_not_record_it_again(sla, manager):
@@ -814,7 +829,7 @@ def test_a_target_removed_and_added_back_measures_the_orders_again(sla, manager)
     before = fields(order)
 
     policy_update(policy=sla.policy, by=manager, targets=TARGETS[1:])
-    assert fields(order) == dict(sla_services.NO_SLA)
+    assert fields(order) == dict(sla_services.NO_SLA) | {"sla_next_event_at": None}
 
     policy_update(policy=sla.policy, by=manager, targets=TARGETS)
     assert fields(order) == before
@@ -1061,35 +1076,33 @@ def run_threads(*jobs) -> list:
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_scans_at_once_record_each_event_once(wall, manager, office, standard, monkeypatch):
+def test_two_scans_at_once_record_each_event_once(wall, manager, office, standard):
     orders = [new_order(wall, manager) for _ in range(40)]
     now = hel(2027, 1, 20, 12, 0)
-    # Each chunk's insert takes a while, so the first scan certainly still holds its row locks
-    # when the second one asks for them.
-    insert = SlaEvent.objects.bulk_create
+    scanned = threading.Event()
 
-    def slow_insert(*args, **kwargs):
-        time.sleep(0.1)
-        return insert(*args, **kwargs)
+    def first():
+        # Holds the row locks of what it recorded for a while before committing.
+        with transaction.atomic():
+            result = sla_scan(now=now)
+            scanned.set()
+            time.sleep(0.3)
+        return result
 
-    monkeypatch.setattr(SlaEvent.objects, "bulk_create", slow_insert)
-    barrier = threading.Barrier(2)
+    def second():
+        scanned.wait(timeout=10)
+        return sla_scan(now=now)
 
-    def scan():
-        barrier.wait(timeout=10)
-        return sla_scan(now=now, chunk=7)
-
-    results = run_threads(("first", scan), ("second", scan))
+    results = run_threads(("first", first), ("second", second))
 
     assert all(isinstance(result, sla_services.ScanResult) for result in results), results
     # The second scan waited for the first one's locks, then found nothing left to record.
-    assert sorted(result.events for result in results) == [0, 4 * len(orders)]
-    pairs = list(SlaEvent.objects.values_list("order_id", "kind"))
+    assert [result.events for result in results] == [4 * len(orders), 0]
+    pairs = list(SlaEvent.objects.filter(recorded_at=now).values_list("order_id", "kind"))
     assert len(pairs) == len(set(pairs)) == 4 * len(orders)
     for order in orders:
-        stored = fields(order)
-        assert stored["sla_state"] == "breached"
-        assert stored["sla_next_event_at"] is None
+        assert sla_state_now(fresh(order), now) == "breached"
+        assert fields(order)["sla_next_event_at"] is None
 
 
 @postgresql_only
@@ -1104,7 +1117,7 @@ def test_a_recompute_racing_a_stage_change_keeps_the_stage_change(
     order = change(wall, order, "scheduled", hel(2027, 1, 15, 15, 10), by=manager)
     wall.now = hel(2027, 1, 15, 15, 30)
     histories_read, stage_changed = threading.Event(), threading.Event()
-    recorded_kinds = sla_services._recorded_kinds
+    recorded_kinds = sla_services._events
 
     def recorded_kinds_after_the_change(order_ids):
         # Called by the recompute right after it has read the histories.
@@ -1113,7 +1126,7 @@ def test_a_recompute_racing_a_stage_change_keeps_the_stage_change(
             stage_changed.wait(timeout=3)  # a recompute that locks the orders gets here first
         return recorded_kinds(order_ids)
 
-    monkeypatch.setattr(sla_services, "_recorded_kinds", recorded_kinds_after_the_change)
+    monkeypatch.setattr(sla_services, "_events", recorded_kinds_after_the_change)
     user = type(manager).objects.get(pk=manager.pk)
 
     def recompute():

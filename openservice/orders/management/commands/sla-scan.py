@@ -25,4 +25,4 @@ class Command(BaseCommand):
                 self.stderr.write("--now must be an ISO 8601 instant with an offset")
                 raise SystemExit(2)
         result = sla_scan_task(now=now)
-        self.stdout.write(f"{result['events']} SLA events recorded on {result['orders']} orders")
+        self.stdout.write(f"{result['events']} SLA events recorded")
