@@ -6,13 +6,13 @@ from typing import Annotated, Literal
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import AwareDatetime, StringConstraints
+from pydantic import StringConstraints
 
 from openservice.calendars import arithmetic, selectors, services
 from openservice.calendars.errors import NoOpenTime
 from openservice.core.crud import MasterDataResource, add_master_data_routes
 from openservice.core.roles import require_perm
-from openservice.core.schemas import Id, Text, TimeZoneName
+from openservice.core.schemas import Id, Instant, Text, TimeZoneName
 
 router = Router(tags=["calendars"])
 
@@ -153,7 +153,7 @@ def delete_calendar(request: HttpRequest, id: Path[Id]):
 
 
 class DueIn(Schema):
-    start: AwareDatetime
+    start: Instant
     minutes: int = Field(ge=0, le=100_000_000, description="Business minutes to add")
 
 
@@ -162,8 +162,8 @@ class DueOut(Schema):
 
 
 class BusinessMinutesIn(Schema):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
 
 class BusinessMinutesOut(Schema):
@@ -186,7 +186,7 @@ def calendar_due(request: HttpRequest, id: Path[Id], payload: DueIn):
     try:
         return {"due_at": arithmetic.add_business_minutes(payload.start, payload.minutes, calendar)}
     except (arithmetic.CalendarError, OverflowError) as exc:
-        raise NoOpenTime(calendar_id=id) from exc
+        raise NoOpenTime(str(exc), calendar_id=id) from exc
 
 
 @router.post(
@@ -202,7 +202,7 @@ def calendar_business_minutes(request: HttpRequest, id: Path[Id], payload: Busin
             "minutes": arithmetic.business_minutes_between(payload.start, payload.end, calendar)
         }
     except (arithmetic.CalendarError, OverflowError) as exc:
-        raise NoOpenTime(calendar_id=id) from exc
+        raise NoOpenTime(str(exc), calendar_id=id) from exc
 
 
 class HolidayOut(Schema):

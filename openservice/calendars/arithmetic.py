@@ -43,6 +43,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Years with no business time at all after which a search gives up (a calendar that is never
 # open again would otherwise be searched until the year 9999).
 _MAX_EMPTY_YEARS = 10
+# The years business time is counted in: wide enough for any service history and plan, and far
+# from the ends of Python's calendar (a table needs its neighbouring years' holidays).
+FIRST_YEAR, LAST_YEAR = 1900, 9000
 _CLOCK = re.compile(r"[0-9]{2}:[0-9]{2}", re.ASCII)
 
 Interval = tuple[int, int]
@@ -290,6 +293,10 @@ class Calendar:
     def _year(self, year: int) -> _Year:
         table = self._years.get(year)
         if table is None:
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise CalendarError(
+                    f"business time is counted from {FIRST_YEAR} to {LAST_YEAR}, not in {year}"
+                )
             table = self._years[year] = self._build_year(year)
         return table
 

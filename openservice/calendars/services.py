@@ -137,18 +137,17 @@ def _check_days(closed: Iterable[date], opened: Mapping[date, Any]) -> None:
         )
 
 
-def _take_default(calendar: WorkCalendar) -> int | None:
-    """Clear the current default (another calendar) before this one takes it."""
+def _take_default(calendar: WorkCalendar) -> None:
+    """Clear the current default (another calendar) before this one takes it. The change of
+    default is published for the new one: clocks of policies without a calendar move to it."""
     previous = (
         WorkCalendar.objects.select_for_update()
         .filter(is_default=True)
         .exclude(pk=calendar.pk)
         .first()
     )
-    if previous is None:
-        return None
-    WorkCalendar.objects.filter(pk=previous.pk).update(is_default=False)
-    return previous.pk
+    if previous is not None:
+        WorkCalendar.objects.filter(pk=previous.pk).update(is_default=False)
 
 
 @transaction.atomic
@@ -177,11 +176,14 @@ def calendar_create(
         holiday_subdivision=subdivision,
         is_default=is_default,
     )
-    previous = _take_default(calendar) if is_default else None
+    if is_default:
+        _take_default(calendar)
     save_validated(calendar)
     _write_days(calendar, closed, opened)
-    if previous is not None:
-        publish(CalendarChanged(calendar_id=previous, default_changed=True))
+    if is_default:
+        # Policies without a calendar counted in the previous default (or round the clock when
+        # there was none): they count in this one from now on.
+        publish(CalendarChanged(calendar_id=calendar.pk, default_changed=True))
     audit(by, "calendar.created", calendar, {"name": name, "is_default": is_default})
     return calendar
 
@@ -226,19 +228,17 @@ def calendar_update(*, calendar: WorkCalendar, by, **changes) -> WorkCalendar:
         }
         if stored != opened:
             audit_changes["open_days"] = [day.isoformat() for day in sorted(opened)]
-    previous = None
     if "is_default" in changes:
         is_default = changes.pop("is_default")
         if is_default != calendar.is_default:
             audit_changes["is_default"] = is_default
-            previous = _take_default(calendar) if is_default else None
+            if is_default:
+                _take_default(calendar)
             calendar.is_default = is_default
     if not audit_changes:
         return calendar
     save_validated(calendar)  # also touches updated_at, which keys the arithmetic cache
     _write_days(calendar, closed, opened)
-    if previous is not None:
-        publish(CalendarChanged(calendar_id=previous, default_changed=True))
     if set(audit_changes) & (TIMING_FIELDS | {"is_default"}):
         publish(
             CalendarChanged(calendar_id=calendar.pk, default_changed="is_default" in audit_changes)

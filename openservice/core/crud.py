@@ -42,7 +42,7 @@ def add_master_data_routes(router: Router, resource: MasterDataResource) -> None
     r = resource
     item_path = f"{r.path}/{{id}}"
     plural = r.path.strip("/").replace("-", "_")
-    one = r.verbose.replace(" ", "_")
+    one = r.verbose.replace(" ", "_").lower()
 
     @router.get(
         r.path, response=PageOut[r.out], summary=f"List {r.verbose}s", operation_id=f"list_{plural}"

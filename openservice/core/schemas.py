@@ -11,7 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import QuerySet
 from ninja import Field, Schema
-from pydantic import AfterValidator, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from openservice.core.validators import is_timezone
 
@@ -70,6 +76,17 @@ def _email(value: str) -> str:
 Email = Annotated[Text(254), AfterValidator(_email)]
 Latitude = Annotated[Decimal, Field(ge=-90, le=90, max_digits=9, decimal_places=6)]
 Longitude = Annotated[Decimal, Field(ge=-180, le=180, max_digits=9, decimal_places=6)]
+
+
+def _in_service_years(value):
+    if not 1900 <= value.year <= 9000:
+        raise ValueError("must be between the years 1900 and 9000")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_service_years)]
+"""An instant with its UTC offset, in the years business time is counted in (1900-9000)."""
+
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_valid_timezone)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]

@@ -6,9 +6,8 @@ from typing import Annotated, Literal
 
 from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import AwareDatetime
 
-from openservice.core.schemas import Id, MoneyIn, MoneyOut, Text, order_by_param
+from openservice.core.schemas import Id, Instant, MoneyIn, MoneyOut, Text, order_by_param
 from openservice.orders import selectors
 from openservice.orders.models import OrderLine
 from openservice.orders.selectors import sla_state_now
@@ -180,9 +179,9 @@ class OrderCreateIn(Schema):
     site_id: Id
     description: Text(5000) = ""
     priority: Priority = "normal"
-    reported_at: AwareDatetime | None = None
-    requested_start: AwareDatetime | None = None
-    requested_end: AwareDatetime | None = None
+    reported_at: Instant | None = None
+    requested_start: Instant | None = None
+    requested_end: Instant | None = None
     service_on: date | None = None
     preferred_technician_id: Id | None = None
     sla_policy_id: Id | None = Field(
@@ -200,8 +199,8 @@ class OrderUpdateIn(Schema):
     site_id: Id = None
     description: Text(5000) = None
     priority: Priority = None
-    requested_start: AwareDatetime | None = None
-    requested_end: AwareDatetime | None = None
+    requested_start: Instant | None = None
+    requested_end: Instant | None = None
     service_on: date | None = None
     preferred_technician_id: Id | None = None
     sla_policy_id: Id | None = None
@@ -229,7 +228,7 @@ class StageChangeIn(Schema):
     to: Text(30, min_length=1)
     reason: Text(30) | None = None
     note: Text(2000) = ""
-    at: AwareDatetime | None = Field(None, description="When it happened (default now; not future)")
+    at: Instant | None = Field(None, description="When it happened (default now; not future)")
 
 
 class CancelIn(Schema):

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from openservice.calendars.arithmetic import Calendar, from_us, to_us
+from openservice.calendars.arithmetic import Calendar, CalendarError, from_us, to_us
 
 RUN, PAUSE, STOP = "run", "pause", "stop"
 IN_PROGRESS, CANCELLED = "in_progress", "cancelled"
@@ -181,11 +181,16 @@ def compute(
         responded = resolved
 
     def reach(minutes: int) -> int | None:
+        """Where the running time reaches `minutes`; None if it never does (the history stops
+        short of it, or the calendar has no open time left to reach it in)."""
         amount, used = minutes * _MINUTE_US, 0
         for begin, end in runs:
             length = None if end is None else calendar.between_us(begin, end)
             if length is None or used + length >= amount:
-                return calendar.add_us(begin, amount - used)
+                try:
+                    return calendar.add_us(begin, amount - used)
+                except CalendarError:
+                    return None
             used += length
         return None
 

@@ -12,7 +12,7 @@ from openservice.core.models import AuditEvent
 from openservice.core.roles import Role
 from openservice.customers.tests.factories import CustomerFactory, SiteFactory
 from openservice.orders import services
-from openservice.orders.models import OrderLine, ServiceOrder, StageChange
+from openservice.orders.models import OrderLine, ServiceOrder, SlaClockChange, StageChange
 from openservice.orders.tests.factories import (
     add_line,
     make_order,
@@ -22,6 +22,8 @@ from openservice.orders.tests.factories import (
     signed_off_order,
     stage,
 )
+from openservice.sla.models import SlaPolicy
+from openservice.sla.services import policy_create
 from openservice.workforce.tests.factories import TechnicianFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +50,10 @@ MATRIX = {
     "history": (403, 200, 404, 200, 200, 200),
     "stages": (403, 200, 200, 200, 200, 200),
     "reason_codes": (403, 200, 200, 200, 200, 200),
+    "sla": (200, 200, 404, 200, 200, 200),
+    "sla_stop": (403, 403, 403, 200, 200, 403),
+    "sla_start": (403, 403, 403, 200, 200, 403),
+    "sla_cancel": (403, 403, 403, 200, 200, 403),
 }
 ERROR_CODES = {
     401: "core.not_authenticated",
@@ -79,6 +85,9 @@ ORDER_FIELDS = {
     "signed_off_at",
     "signer_name",
     "posted_at",
+    "sla_policy_id",
+    "sla_state",
+    "sla_due_at",
     "object_ids",
     "task_ids",
     "totals",
@@ -111,6 +120,8 @@ def everything() -> tuple:
         list(OrderLine.objects.order_by("pk").values_list("pk", "status", "quantity")),
         StageChange.objects.count(),
         AuditEvent.objects.filter(verb__startswith="order.").count(),
+        list(SlaClockChange.objects.order_by("pk").values_list("order_id", "action")),
+        list(ServiceOrder.objects.order_by("pk").values_list("sla_state", "sla_clock")),
     )
 
 
@@ -147,14 +158,24 @@ def request_for(endpoint: str, actor: str, world: dict, by) -> tuple:
     order of customer_user's customer assigned to technician_user only for `tech_own`."""
     technician = world["mine"] if actor == "tech_own" else world["theirs"]
 
-    def order(code="new"):
+    def order(code="new", **fields):
         return order_in_stage(
             code,
             by=by,
             customer=world["customer"],
             site=world["site"],
             preferred_technician=technician,
+            **fields,
         )
+
+    if endpoint.startswith("sla"):
+        # Measured round the clock (no calendar, no default calendar): just reported, on track.
+        measured = order(sla_policy=sla_policy())
+        if endpoint == "sla_start":
+            services.order_sla_stop(order=measured, by=by)
+        action = endpoint.removeprefix("sla").replace("_", "/")
+        body = {"reason": "CUSTOMER_REQUEST"} if endpoint == "sla_cancel" else None
+        return ("get" if endpoint == "sla" else "post"), f"orders/{measured.pk}/sla{action}", body
 
     if endpoint == "list":
         order()
@@ -205,6 +226,15 @@ def request_for(endpoint: str, actor: str, world: dict, by) -> tuple:
     raise AssertionError(endpoint)
 
 
+def sla_policy():
+    """The one policy of these tests (made on first use)."""
+    return SlaPolicy.objects.filter(name="Gold").first() or policy_create(
+        by=None,
+        name="Gold",
+        targets=[{"priority": "normal", "response_minutes": 240, "resolution_minutes": 960}],
+    )
+
+
 def send(api, method, path, body):
     if method in ("get", "delete"):
         return getattr(api, method)(path)
@@ -230,6 +260,12 @@ SUCCESS = {
     "history": lambda body, actor: [entry["verb"] for entry in body] == ["order.created"],
     "stages": lambda body, actor: len(body) == 7,
     "reason_codes": lambda body, actor: len(body) == 5,
+    "sla": lambda body, actor: (
+        (body["state"], body["clock"], body["response_minutes"]) == ("on_track", "run", 240)
+    ),
+    "sla_stop": lambda body, actor: (body["state"], body["clock"]) == ("met", "stop"),
+    "sla_start": lambda body, actor: (body["state"], body["clock"]) == ("on_track", "run"),
+    "sla_cancel": lambda body, actor: (body["state"], body["clock"]) == ("cancelled", "stop"),
 }
 
 
@@ -563,6 +599,9 @@ def test_an_order_is_output_with_exactly_its_documented_fields(world, manager, a
         "signed_off_at": None,
         "signer_name": "",
         "posted_at": None,
+        "sla_policy_id": None,
+        "sla_state": None,
+        "sla_due_at": None,
         "object_ids": [obj.pk],
         "task_ids": [task.pk],
         "totals": {"net_amount": "120.00", "cost_amount": "60.00"},
