@@ -263,14 +263,15 @@ def bench_scan(sites, stages, policy) -> None:
     began = time.perf_counter()
     again = sla_scan(now=start + timedelta(minutes=MINUTES))
     rerun = (time.perf_counter() - began) * 1000
-    median = statistics.median(timings)
+    median, slowest = statistics.median(timings), max(timings)
     print(
         f"(c) {MINUTES} scans a minute apart recorded {counts} events in "
-        f"{', '.join(f'{t:.0f}' for t in timings)} ms (median {median:.0f} ms, the first one "
-        f"on a cold cache); the same scan again: {again.events} events in {rerun:.0f} ms"
+        f"{', '.join(f'{t:.0f}' for t in timings)} ms (median {median:.0f} ms, slowest "
+        f"{slowest:.0f} ms: the first, on a cold cache); the same scan again: {again.events} "
+        f"events in {rerun:.0f} ms"
     )
     expected = [SCAN_ORDERS // 100] * MINUTES
-    report("(c) <= 1 s", median <= 1000 and counts == expected and again.events == 0)
+    report("(c) <= 1 s", slowest <= 1000 and counts == expected and again.events == 0)
 
 
 def main() -> None:

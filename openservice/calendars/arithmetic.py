@@ -46,6 +46,8 @@ _MAX_EMPTY_YEARS = 10
 # The years business time is counted in: wide enough for any service history and plan, and far
 # from the ends of Python's calendar (a table needs its neighbouring years' holidays).
 FIRST_YEAR, LAST_YEAR = 1900, 9000
+MAX_SPAN_YEARS = 100  # the longest span one query may cover
+_MAX_TABLES = 400  # yearly tables a calendar keeps (about 20 kB each)
 _CLOCK = re.compile(r"[0-9]{2}:[0-9]{2}", re.ASCII)
 
 Interval = tuple[int, int]
@@ -298,6 +300,8 @@ class Calendar:
                     f"business time is counted from {FIRST_YEAR} to {LAST_YEAR}, not in {year}"
                 )
             table = self._years[year] = self._build_year(year)
+            if len(self._years) > _MAX_TABLES:  # forget the table built longest ago
+                del self._years[next(iter(self._years))]
         return table
 
     def _build_year(self, year: int) -> _Year:
@@ -377,10 +381,12 @@ class Calendar:
         if amount == 0:
             return t
         year, table, position = self._position_us(t)
-        empty = 0
+        first, empty = year, 0
         while position + amount > table.total:
             amount -= table.total - position
             year += 1
+            if year - first > MAX_SPAN_YEARS:
+                raise CalendarError(f"the result is more than {MAX_SPAN_YEARS} years away")
             table = self._year(year)
             position = 0
             empty = empty + 1 if table.total == 0 else 0
@@ -392,6 +398,8 @@ class Calendar:
         """Business time (µs) from start to end; negative when end is before start."""
         if end < start:
             return -self.between_us(end, start)
+        if _year_of(end) - _year_of(start) > MAX_SPAN_YEARS:
+            raise CalendarError(f"instants more than {MAX_SPAN_YEARS} years apart")
         year0, table0, position0 = self._position_us(start)
         year1, _, position1 = self._position_us(end)
         if year0 == year1:

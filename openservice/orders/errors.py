@@ -131,3 +131,18 @@ class SlaPolicyInactive(DomainError):
     code = "orders.sla_policy_inactive"
     default_message = _("That SLA policy is inactive.")
     status = 422
+
+
+class SlaSettled(DomainError):
+    code = "orders.sla_settled"
+    default_message = _(
+        "The SLA of this order is settled (its clock has stopped): its policy and priority can no "
+        "longer change."
+    )
+
+
+class SlaPolicyRequired(DomainError):
+    code = "orders.sla_policy_required"
+    default_message = _(
+        "An order measured against an SLA keeps a policy; cancel its SLA with a reason instead."
+    )

@@ -174,8 +174,9 @@ class OrderForm(forms.Form):
             del self.fields["sla_policy"]
         else:
             self.fields["sla_policy"].queryset = policies
-            if customers is None:  # editing: empty means the order is not measured
-                self.fields["sla_policy"].empty_label = _("No SLA")
+            if customers is None:  # editing: an order measured keeps a policy (cancel its SLA)
+                has_policy = bool(self.initial.get("sla_policy"))
+                self.fields["sla_policy"].empty_label = None if has_policy else _("No SLA")
         if customers is None:  # editing: the customer stays
             del self.fields["customer"]
         else:

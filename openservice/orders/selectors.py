@@ -249,7 +249,7 @@ def sla_warned_q(now: datetime) -> Q:
 
 def sla_state_q(state: str, now: datetime) -> Q:
     """Orders whose SLA state is `state` at `now`, worked out from the stored instants (the
-    stored state lags until the next scan; this does not)."""
+    stored state is as of the last recompute; this is as of `now`)."""
     breached = _any_passed(BREACH_FIELDS, now)
     warned = sla_warned_q(now)
     counting = Q(sla_state__in=[SlaState.ON_TRACK, SlaState.AT_RISK])

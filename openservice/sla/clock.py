@@ -7,8 +7,10 @@ and a `stop` stage stops the clock; entering a `run` stage again restarts it fro
 already used. A manual stop or cancel holds the clock stopped whatever the stage, until a manual
 start hands it back to the stage.
 
-Response is met when the order first enters an `in_progress` stage; resolution when the clock is
-stopped by a stage that is not a cancellation (completed, closed). A target is breached when its
+Response is met when the order first enters an `in_progress` stage; resolution when it enters a
+`completed` (or `closed`) stage that stops the clock, and stays resolved while it remains in such
+a stage. Any other stop (a cancellation, a stop by hand, a custom stage that stops the clock) is
+not a resolution: it only stops the count. A target is breached when its
 business minutes are used up before it is met: the due instant is where the running time reaches
 the target, found along the history and, while the clock runs, projected forward. The result
 depends only on the history (and `now` for the state), so replaying the same history in any
@@ -25,6 +27,7 @@ from openservice.calendars.arithmetic import Calendar, CalendarError, from_us, t
 
 RUN, PAUSE, STOP = "run", "pause", "stop"
 IN_PROGRESS, CANCELLED = "in_progress", "cancelled"
+RESOLVED = ("completed", "closed")  # stage categories that resolve an order
 START, MANUAL_STOP, MANUAL_CANCEL = "start", "stop", "cancel"
 
 ON_TRACK, AT_RISK, BREACHED, MET, PAUSED = "on_track", "at_risk", "breached", "met", "paused"
@@ -146,7 +149,7 @@ def compute(
     runs: list[tuple[int, int | None]] = []
     running_from: int | None = start
     stopped_at: int | None = None
-    stopped_by_stage = False
+    resolved_since: int | None = None
 
     for change in sorted(history, key=lambda change: change.at):
         at = max(to_us(change.at), start)
@@ -154,6 +157,11 @@ def compute(
             stage_clock, category = change.clock, change.category
             if category == IN_PROGRESS and responded is None:
                 responded = at
+            if stage_clock == STOP and category in RESOLVED:
+                if resolved_since is None:
+                    resolved_since = at
+            else:
+                resolved_since = None
         elif change.action == START:
             manual = None
         elif change.action in (MANUAL_STOP, MANUAL_CANCEL):
@@ -168,7 +176,6 @@ def compute(
         if mode == STOP:
             if stopped_at is None:
                 stopped_at = at
-            stopped_by_stage = manual is None
         else:
             stopped_at = None
     if running_from is not None:
@@ -176,7 +183,9 @@ def compute(
 
     mode = STOP if manual else stage_clock
     cancelled = manual == MANUAL_CANCEL or (mode == STOP and category == CANCELLED)
-    resolved = stopped_at if stopped_by_stage and not cancelled else None
+    # Resolved when the order entered a completed (or closed) stage that stops the clock and has
+    # stayed there, whatever was done by hand; a stop by hand alone is not a resolution.
+    resolved = resolved_since if not cancelled else None
     if responded is None and resolved is not None:
         responded = resolved
 

@@ -699,3 +699,15 @@ def test_any_time_zone_of_the_instant_gives_the_same_answers():
     start_nyc = start_hel.astimezone(NYC)
     assert add(start_hel, 180) == add(start_nyc, 180)
     assert between(start_nyc, hel(2027, 1, 18, 9, 30)) == 180
+
+
+def test_spans_of_more_than_a_hundred_years_and_years_outside_1900_9000_are_refused():
+    # Bounded work per query: a request cannot make a calendar build thousands of yearly tables.
+    with pytest.raises(CalendarError, match="100 years"):
+        business_minutes_between(hel(1950, 1, 2), hel(2060, 1, 2), FINNISH)
+    sparse = Calendar(timezone="Europe/Helsinki", week={0: (make_interval("08:00", "09:00"),)})
+    with pytest.raises(CalendarError, match="100 years"):
+        add_business_minutes(hel(2027, 1, 4, 8), 60 * 52 * 150, sparse)  # 150 years of Mondays
+    with pytest.raises(CalendarError, match="1900 to 9000"):
+        business_minutes_between(datetime(1899, 6, 1, tzinfo=UTC), hel(1900, 6, 1), FINNISH)
+    assert business_minutes_between(hel(1960, 1, 4), hel(2059, 1, 5), FINNISH) > 0

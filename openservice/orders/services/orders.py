@@ -21,6 +21,8 @@ from openservice.orders.errors import (
     NoAgreement,
     ReportedInFuture,
     SlaPolicyInactive,
+    SlaPolicyRequired,
+    SlaSettled,
 )
 from openservice.orders.models import OrderLine, ServiceOrder, Stage, StageChange
 from openservice.orders.services.common import bump_version, lock_order, require_editable
@@ -116,6 +118,26 @@ def order_create(
     return order
 
 
+def _check_sla_change(order: ServiceOrder, changes: dict) -> None:
+    """What measures an order is not changed behind the compliance report's back: a settled SLA
+    (stopped clock) keeps its policy and priority, and an SLA is taken away only by cancelling
+    it with a reason."""
+    moves_policy = (
+        "sla_policy" in changes
+        and getattr(changes["sla_policy"], "pk", None) != order.sla_policy_id
+    )
+    moves_priority = "priority" in changes and changes["priority"] != order.priority
+    if not (moves_policy or moves_priority):
+        return
+    if order.sla_policy_id and order.sla_clock == "stop":
+        raise SlaSettled(order_id=order.pk)
+    policy = changes.get("sla_policy")
+    if moves_policy and policy is None and order.sla_state:
+        raise SlaPolicyRequired(order_id=order.pk)
+    if moves_policy and policy is not None and not policy.is_active:
+        raise SlaPolicyInactive(policy_id=policy.pk)
+
+
 @transaction.atomic
 def order_update(
     *,
@@ -132,9 +154,7 @@ def order_update(
     changes = only_fields(ORDER_FIELDS, changes)
     order = lock_order(order, version=version)
     require_editable(order)
-    policy = changes.get("sla_policy")
-    if policy is not None and policy.pk != order.sla_policy_id and not policy.is_active:
-        raise SlaPolicyInactive(policy_id=policy.pk)
+    _check_sla_change(order, changes)
     _check_relations(order.customer, changes.get("site", order.site), objects or ())
     changed = {}
     for field, value in changes.items():

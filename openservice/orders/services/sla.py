@@ -364,12 +364,16 @@ def sla_scan(*, now: datetime | None = None) -> ScanResult:
     """Record every warning and breach whose instant has passed: one UPDATE of the scheduled
     SLA events due by `now` (found by the partial index on their instant). Each event exists once
     per order and kind (a unique constraint) and is recorded once: a scan running twice, at the
-    same time as another (the second waits for the first's row locks, then finds nothing left),
-    late, or after an hour of downtime records each crossing exactly once, with its own instant
-    as `at`."""
+    same time as another (on PostgreSQL the second skips the rows the first holds; on SQLite
+    writers queue), late, or after an hour of downtime records each crossing exactly once, with
+    its own instant as `at`."""
     now = now or timezone.now()
+    due = SlaEvent.objects.filter(recorded_at__isnull=True, at__lte=now)
     with transaction.atomic():
-        count = SlaEvent.objects.filter(recorded_at__isnull=True, at__lte=now).update(
-            recorded_at=now
-        )
+        if connection.features.has_select_for_update_skip_locked:
+            # Rows a recompute (or another scan) holds are left for the next run instead of
+            # waited for: a scan never waits on, nor deadlocks with, a user's change.
+            locked = due.select_for_update(skip_locked=True).values("pk")
+            due = SlaEvent.objects.filter(pk__in=locked, recorded_at__isnull=True)
+        count = due.update(recorded_at=now)
     return ScanResult(events=count)

@@ -38,6 +38,8 @@ from openservice.orders.errors import (
     SlaAlreadyStopped,
     SlaNotStopped,
     SlaPolicyInactive,
+    SlaPolicyRequired,
+    SlaSettled,
 )
 from openservice.orders.models import ServiceOrder, SlaClockChange, SlaEvent, StageChange
 from openservice.orders.selectors import order_sla, sla_monitor, sla_state_now, sla_state_q
@@ -1096,7 +1098,7 @@ def test_two_scans_at_once_record_each_event_once(wall, manager, office, standar
     results = run_threads(("first", first), ("second", second))
 
     assert all(isinstance(result, sla_services.ScanResult) for result in results), results
-    # The second scan waited for the first one's locks, then found nothing left to record.
+    # The second scan skipped the rows the first one held: nothing left for it to record.
     assert [result.events for result in results] == [4 * len(orders), 0]
     pairs = list(SlaEvent.objects.filter(recorded_at=now).values_list("order_id", "kind"))
     assert len(pairs) == len(set(pairs)) == 4 * len(orders)
@@ -1152,3 +1154,23 @@ def test_a_recompute_racing_a_stage_change_keeps_the_stage_change(
         sla_services.order_sla_refresh(order=order, now=wall.now)
     assert stored["sla_responded_at"] == hel(2027, 1, 15, 15, 30)
     assert stored == fields(order)  # what the history and the new calendar give
+
+
+def test_a_settled_sla_keeps_its_policy_and_priority(sla, manager, tiers):
+    order = completed_order(sla.wall, manager)
+    before = fields(order)
+    for change in ({"priority": "low"}, {"sla_policy": tiers.explicit}):
+        with pytest.raises(SlaSettled):
+            services.order_update(order=order, by=manager, version=fresh(order).version, **change)
+    assert fields(order) == before
+    assert fresh(order).priority == "normal"
+    # Other header fields still change.
+    services.order_update(order=order, by=manager, version=fresh(order).version, description="Done")
+    assert fresh(order).description == "Done"
+
+
+def test_an_sla_is_taken_away_only_by_cancelling_it(sla, manager):
+    order = new_order(sla.wall, manager)
+    with pytest.raises(SlaPolicyRequired):
+        services.order_update(order=order, by=manager, version=order.version, sla_policy=None)
+    assert fresh(order).sla_policy == sla.policy

@@ -204,7 +204,7 @@ def test_an_unknown_or_inactive_policy_is_refused_on_create(manager, site, api_a
     assert api.post("orders", base).json()["number"] == "WO000001"
 
 
-def test_patch_changes_and_clears_the_policy_and_recomputes(manager, api_as):
+def test_patch_changes_the_policy_and_recomputes_but_never_clears_it(manager, api_as):
     slow = gold(name="Slow", targets=FAR)
     fast = gold()
     order = measured_order(manager, slow, reported_at=datetime(2026, 11, 23, 9, tzinfo=UTC))
@@ -219,12 +219,14 @@ def test_patch_changes_and_clears_the_policy_and_recomputes(manager, api_as):
     assert changed.json()["sla_due_at"] == "2026-11-23T11:00:00Z"
     assert stored(order).sla_response_due_at == datetime(2026, 11, 23, 11, tzinfo=UTC)
 
+    # Taking the SLA away would take a breach out of the compliance report without a reason.
+    before = everything()
     cleared = api.patch(f"orders/{order.pk}", {"version": 2, "sla_policy_id": None})
 
-    assert (cleared.json()["sla_policy_id"], cleared.json()["sla_state"]) == (None, None)
-    assert (stored(order).sla_state, stored(order).sla_response_due_at) == ("", None)
+    assert (cleared.status_code, cleared.json()["code"]) == (409, "orders.sla_policy_required")
+    assert everything() == before
 
-    unknown = api.patch(f"orders/{order.pk}", {"version": 3, "sla_policy_id": 999999})
+    unknown = api.patch(f"orders/{order.pk}", {"version": 2, "sla_policy_id": 999999})
     assert unknown.json()["details"]["fields"] == {
         "sla_policy_id": ["No such record is visible to you."]
     }

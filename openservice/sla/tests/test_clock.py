@@ -23,6 +23,7 @@ from openservice.sla.clock import (
     ON_TRACK,
     PAUSED,
     STATE_CANCELLED,
+    STOP,
     ManualChange,
     StageEntry,
     Targets,
@@ -714,3 +715,44 @@ def test_a_response_in_the_repeated_autumn_hour():
     assert result.resolution_warning_at == utc(2027, 10, 31, 2, 30)
     assert result.resolution_breach_at is None
     assert result.state_at(utc(2027, 11, 1)) == MET
+
+
+# -- What resolves an order --------------------------------------------------------------------
+
+
+def test_completion_after_a_manual_stop_is_the_resolution():
+    # Stopped by hand at 09:00, completed at 10:00, the hand-stop released at 11:00: resolved
+    # at 10:00, when the order entered the completed stage (the clock counted until 09:00).
+    clock = run(
+        hel(2027, 1, 11, 8, 0),
+        in_progress(hel(2027, 1, 11, 8, 30)),
+        manual(hel(2027, 1, 11, 9, 0), "stop"),
+        completed(hel(2027, 1, 11, 10, 0)),
+        manual(hel(2027, 1, 11, 11, 0), "start"),
+    )
+    assert clock.resolved_at == hel(2027, 1, 11, 10, 0)
+    assert clock.responded_at == hel(2027, 1, 11, 8, 30)
+    assert clock.used_us == 60 * MINUTE_US
+    assert clock.state_at(hel(2027, 1, 12, 12, 0)) == MET
+
+
+def test_a_stop_by_hand_alone_is_not_a_resolution():
+    clock = run(
+        hel(2027, 1, 11, 8, 0),
+        manual(hel(2027, 1, 11, 9, 0), "stop"),
+    )
+    assert (clock.mode, clock.resolved_at, clock.responded_at) == (STOP, None, None)
+    assert clock.state_at(hel(2027, 1, 20, 12, 0)) == MET
+
+
+def test_a_custom_stage_that_stops_the_clock_does_not_resolve():
+    # A "waiting for the customer" stage configured to stop the clock (category on hold).
+    waiting = StageEntry(hel(2027, 1, 11, 9, 0), STOP, "on_hold")
+    clock = run(hel(2027, 1, 11, 8, 0), waiting)
+    assert (clock.mode, clock.resolved_at) == (STOP, None)
+    later = run(
+        hel(2027, 1, 11, 8, 0),
+        waiting,
+        completed(hel(2027, 1, 12, 9, 0)),
+    )
+    assert later.resolved_at == hel(2027, 1, 12, 9, 0)
