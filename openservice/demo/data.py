@@ -578,7 +578,7 @@ ORDER_PROBLEMS = [
 ]
 
 # Work calendar: the office's hours in Finland, Finnish public holidays, a company day off.
-WEEKDAY_HOURS = [["08:00", "12:00"], ["12:30", "16:30"]]
+WEEKDAY_HOURS = [["08:00", "11:30"], ["12:00", "16:00"]]  # 8-16 with a half-hour lunch
 CALENDARS = [
     {
         "name": "Finland office hours",

@@ -9,6 +9,7 @@ from django.contrib import admin
 
 from openservice.core.admin import AuditedAdmin
 from openservice.orders.models import OrderLine, ServiceOrder, Stage, StageChange, StageTransition
+from openservice.orders.services.sla import orders_sla_recompute_after_stage_change
 
 
 @admin.register(Stage)
@@ -29,6 +30,12 @@ class StageAdmin(AuditedAdmin):
     list_editable = ("sort_order",)
     list_filter = ("category", "sla_clock")
     search_fields = ("code", "name")
+
+    def save_model(self, request, obj, form, change):
+        """A stage whose SLA clock flag or category changes moves the clocks of open orders."""
+        super().save_model(request, obj, form, change)
+        if change and {"sla_clock", "category"} & set(form.changed_data):
+            orders_sla_recompute_after_stage_change(stage=obj)
 
 
 @admin.register(StageTransition)

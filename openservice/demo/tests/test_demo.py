@@ -132,3 +132,32 @@ def test_demo_rerun_adds_nothing(demo):
     assert "already loaded" in output
     assert output.startswith("Demo data already loaded: nothing to add.")
     assert "customer1" in output
+
+
+def test_demo_has_calendars_policies_and_orders_in_every_sla_state(demo):
+    from django.utils import timezone
+
+    from openservice.calendars.models import WorkCalendar
+    from openservice.orders.models import ServiceOrder, SlaEvent
+    from openservice.orders.selectors import sla_state_now
+    from openservice.sla.models import SlaAssignment, SlaPolicy
+
+    default = WorkCalendar.objects.get(is_default=True)
+    assert (default.name, default.timezone, default.holiday_country) == (
+        "Finland office hours",
+        "Europe/Helsinki",
+        "FI",
+    )
+    assert default.hours["mon"] == [["08:00", "11:30"], ["12:00", "16:00"]]
+    assert default.hours["sat"] == default.hours["sun"] == []
+    assert set(SlaPolicy.objects.values_list("name", flat=True)) == {"Gold", "Silver", "Bronze"}
+    assert SlaPolicy.objects.get(is_default=True).name == "Bronze"
+    assert {
+        (a.policy.name, a.agreement_group.code) for a in SlaAssignment.objects.all()
+    } == {("Gold", "GOLD"), ("Silver", "SILVER"), ("Bronze", "BRONZE")}
+    now = timezone.now()
+    orders = ServiceOrder.objects.all()
+    assert not orders.filter(sla_policy=None).exists()
+    states = {sla_state_now(order, now) for order in orders}
+    assert states == {"on_track", "at_risk", "breached", "met", "paused", "cancelled"}
+    assert SlaEvent.objects.filter(recorded_at__isnull=False).exists()  # the demo ran a scan

@@ -261,6 +261,15 @@ def open_clocks() -> QuerySet:
     )
 
 
+def orders_sla_recompute_after_stage_change(*, stage, now: datetime | None = None) -> int:
+    """A stage's clock flag or category was changed (in the admin): recompute every open clock
+    and every order now in that stage. Settled clocks of other stages keep their outcome."""
+    orders = ServiceOrder.objects.filter(sla_policy__isnull=False).filter(
+        Q(stage=stage) | Q(pk__in=open_clocks().values("pk"))
+    )
+    return orders_sla_recompute(orders=orders, now=now)
+
+
 # -- Manual start, stop and cancel -----------------------------------------------------------
 
 

@@ -67,3 +67,38 @@ def test_dispatchers_read_but_cannot_change_the_workflow(client, make_user):
     assert refused.status_code == 403
     stage.refresh_from_db()
     assert stage.name == "Scheduled"
+
+
+def test_changing_a_stages_sla_clock_in_the_admin_recomputes_open_orders(
+    client, staff_manager, manager
+):
+    from datetime import UTC, datetime, timedelta
+
+    from openservice.sla.services import policy_create
+
+    policy_create(
+        by=manager,
+        name="Round the clock",
+        is_default=True,
+        targets=[{"priority": "normal", "response_minutes": 60, "resolution_minutes": 240}],
+    )
+    reported = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    order = make_order(by=manager, reported_at=reported)
+    assert (order.sla_clock, order.sla_response_due_at) == ("run", reported + timedelta(hours=1))
+    client.force_login(staff_manager)
+    stage = Stage.objects.get(code="new")
+    url = reverse("admin:orders_stage_change", args=[stage.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data["sla_clock"] = "pause"
+    data = {k: ("on" if v is True else v) for k, v in data.items() if v is not False}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.sla_clock, order.sla_state, order.sla_response_due_at) == (
+        "pause",
+        "paused",
+        None,
+    )
