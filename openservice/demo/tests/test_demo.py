@@ -49,6 +49,7 @@ def demo(db):
 
 def test_demo_creates_the_company(demo):
     assert demo.startswith("Demo data loaded: ")
+    _check_sla(demo)
     assert _counts() == {
         "User": 12,
         "AgreementGroup": 3,
@@ -134,7 +135,8 @@ def test_demo_rerun_adds_nothing(demo):
     assert "customer1" in output
 
 
-def test_demo_has_calendars_policies_and_orders_in_every_sla_state(demo):
+def _check_sla(demo) -> None:
+    """Calendars, policies and orders in every SLA state (checked on the one demo load)."""
     from django.utils import timezone
 
     from openservice.calendars.models import WorkCalendar
@@ -152,9 +154,11 @@ def test_demo_has_calendars_policies_and_orders_in_every_sla_state(demo):
     assert default.hours["sat"] == default.hours["sun"] == []
     assert set(SlaPolicy.objects.values_list("name", flat=True)) == {"Gold", "Silver", "Bronze"}
     assert SlaPolicy.objects.get(is_default=True).name == "Bronze"
-    assert {
-        (a.policy.name, a.agreement_group.code) for a in SlaAssignment.objects.all()
-    } == {("Gold", "GOLD"), ("Silver", "SILVER"), ("Bronze", "BRONZE")}
+    assert {(a.policy.name, a.agreement_group.code) for a in SlaAssignment.objects.all()} == {
+        ("Gold", "GOLD"),
+        ("Silver", "SILVER"),
+        ("Bronze", "BRONZE"),
+    }
     now = timezone.now()
     orders = ServiceOrder.objects.all()
     assert not orders.filter(sla_policy=None).exists()
