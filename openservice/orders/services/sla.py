@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -75,11 +76,19 @@ def _histories(order_ids: list[int]) -> dict[int, list]:
     }
 
 
-def _events(order_ids: list[int]) -> dict[int, dict[str, SlaEvent]]:
-    """Each order's SLA events (scheduled and recorded) by kind."""
-    events: dict[int, dict[str, SlaEvent]] = defaultdict(dict)
-    for event in SlaEvent.objects.filter(order_id__in=order_ids):
-        events[event.order_id][event.kind] = event
+class _Event(NamedTuple):
+    pk: int
+    at: datetime
+    recorded_at: datetime | None
+
+
+def _events(order_ids: list[int]) -> dict[int, dict[str, _Event]]:
+    """Each order's SLA events (scheduled and recorded) by kind, as plain tuples."""
+    events: dict[int, dict[str, _Event]] = defaultdict(dict)
+    for pk, order_id, kind, at, recorded_at in SlaEvent.objects.filter(
+        order_id__in=order_ids
+    ).values_list("pk", "order_id", "kind", "at", "recorded_at"):
+        events[order_id][kind] = _Event(pk, at, recorded_at)
     return events
 
 
@@ -96,7 +105,7 @@ class _Schedule:
     def empty(cls) -> "_Schedule":
         return cls([], [], [])
 
-    def plan(self, order_id: int, clock, events: dict[str, SlaEvent]) -> None:
+    def plan(self, order_id: int, clock, events: dict[str, _Event]) -> None:
         instants = clock.event_instants() if clock is not None else {}
         for kind in INSTANT_FIELDS:
             at, event = instants.get(kind), events.get(kind)
@@ -209,25 +218,36 @@ def orders_sla_recompute(
     return len(ids)
 
 
+class _Row(NamedTuple):
+    """An order as the recompute reads it: what the clock needs, then its stored clock."""
+
+    pk: int
+    reported_at: datetime
+    priority: str
+    sla_policy_id: int | None
+    stored: tuple
+
+
 def _recompute_batch(batch_ids: list[int], now: datetime) -> None:
     # The rows are locked before their histories are read, in id order (as every writer
     # locks one order at a time): a stage change made meanwhile waits, then recomputes on top.
-    batch = list(
+    rows = (
         ServiceOrder.objects.select_for_update()
         .filter(pk__in=batch_ids)
         .order_by("pk")
-        .only("pk", "reported_at", "priority", "sla_policy_id", *SLA_FIELDS)
+        .values_list("pk", "reported_at", "priority", "sla_policy_id", *SLA_FIELDS)
     )
-    policies = _policies(order.sla_policy_id for order in batch)
+    batch = [_Row(*row[:4], stored=tuple(row[4:])) for row in rows]
+    policies = _policies(row.sla_policy_id for row in batch)
     histories = _histories(batch_ids)
     events = _events(batch_ids)
     changed, schedule = [], _Schedule.empty()
-    for order in batch:
-        clock = clock_of(order, policies.get(order.sla_policy_id), histories.get(order.pk, []))
+    for row in batch:
+        clock = clock_of(row, policies.get(row.sla_policy_id), histories.get(row.pk, []))
         fields = _fields(clock, now)
-        if any(getattr(order, name) != value for name, value in fields.items()):
-            changed.append((order.pk, fields))
-        schedule.plan(order.pk, clock, events.get(order.pk, {}))
+        if tuple(fields[name] for name in SLA_FIELDS) != row.stored:
+            changed.append((row.pk, fields))
+        schedule.plan(row.pk, clock, events.get(row.pk, {}))
     _write(changed)
     schedule.apply()
 
@@ -373,16 +393,12 @@ def sla_scan(*, now: datetime | None = None) -> ScanResult:
     """Record every warning and breach whose instant has passed: one UPDATE of the scheduled
     SLA events due by `now` (found by the partial index on their instant). Each event exists once
     per order and kind (a unique constraint) and is recorded once: a scan running twice, at the
-    same time as another (on PostgreSQL the second skips the rows the first holds; on SQLite
-    writers queue), late, or after an hour of downtime records each crossing exactly once, with
-    its own instant as `at`."""
+    same time as another (the second waits for the rows the first holds, then finds them
+    recorded), late, or after an hour of downtime records each crossing exactly once, with its
+    own instant as `at`."""
     now = now or timezone.now()
-    due = SlaEvent.objects.filter(recorded_at__isnull=True, at__lte=now)
     with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            # Rows a recompute (or another scan) holds are left for the next run instead of
-            # waited for: a scan never waits on, nor deadlocks with, a user's change.
-            locked = due.select_for_update(skip_locked=True).values("pk")
-            due = SlaEvent.objects.filter(pk__in=locked, recorded_at__isnull=True)
-        count = due.update(recorded_at=now)
+        count = SlaEvent.objects.filter(recorded_at__isnull=True, at__lte=now).update(
+            recorded_at=now
+        )
     return ScanResult(events=count)

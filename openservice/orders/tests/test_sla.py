@@ -1098,7 +1098,7 @@ def test_two_scans_at_once_record_each_event_once(wall, manager, office, standar
     results = run_threads(("first", first), ("second", second))
 
     assert all(isinstance(result, sla_services.ScanResult) for result in results), results
-    # The second scan skipped the rows the first one held: nothing left for it to record.
+    # The second scan waited for the rows the first one held, then found nothing to record.
     assert [result.events for result in results] == [4 * len(orders), 0]
     pairs = list(SlaEvent.objects.filter(recorded_at=now).values_list("order_id", "kind"))
     assert len(pairs) == len(set(pairs)) == 4 * len(orders)
