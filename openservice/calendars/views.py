@@ -18,19 +18,9 @@ from openservice.calendars import arithmetic, selectors, services
 from openservice.calendars.errors import NoOpenTime
 from openservice.calendars.forms import CalendarFilterForm, CalendarForm, DueForm, YearForm
 from openservice.core.errors import DomainError
-from openservice.core.pages import add_domain_error, page_of
+from openservice.core.pages import add_domain_error, business_duration, page_of
 
 DEFAULT_DUE_MINUTES = 240
-
-
-def business_duration(minutes: int) -> str:
-    """Business minutes as "37 h 30 min", "40 h" or "45 min"."""
-    hours, rest = divmod(int(minutes), 60)
-    if hours and rest:
-        return _("%(h)s h %(m)s min") % {"h": hours, "m": rest}
-    if hours:
-        return _("%(h)s h") % {"h": hours}
-    return _("%(m)s min") % {"m": rest}
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
 from openservice.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 
@@ -47,3 +48,16 @@ class DomainErrorPagesMiddleware:
         if isinstance(exception, PermissionDenied):
             raise DjangoPermissionDenied(exception.message) from exception
         return None
+
+
+def business_duration(minutes: int | None) -> str:
+    """Business minutes as "2 h 30 min", "4 h" or "45 min" (a dash for none); shared by the
+    calendar, SLA policy and order pages."""
+    if minutes is None or minutes == "":
+        return "—"
+    hours, rest = divmod(int(minutes), 60)
+    if hours and rest:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": rest}
+    if hours:
+        return _("%(h)s h") % {"h": hours}
+    return _("%(m)s min") % {"m": rest}

@@ -14,21 +14,10 @@ from django.views.decorators.http import require_POST
 
 from openservice.calendars.selectors import calendar_list
 from openservice.core.errors import DomainError
-from openservice.core.pages import add_domain_error, page_of
+from openservice.core.pages import add_domain_error, business_duration, page_of
 from openservice.customers.selectors import agreement_group_list, customer_list
 from openservice.sla import selectors, services
 from openservice.sla.forms import PRIORITY_ORDER, AssignmentForm, PolicyFilterForm, PolicyForm
-
-
-def business_duration(minutes: int) -> str:
-    """Business minutes as "2 h 30 min", "4 h" or "45 min"."""
-    hours, rest = divmod(int(minutes), 60)
-    if hours and rest:
-        return _("%(h)s h %(m)s min") % {"h": hours, "m": rest}
-    if hours:
-        return _("%(h)s h") % {"h": hours}
-    return _("%(m)s min") % {"m": rest}
-
 
 # -- Policies ------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 from openservice.core.money import format_money
+from openservice.core.pages import business_duration as format_business_minutes
 
 register = template.Library()
 
@@ -61,11 +62,4 @@ def sla_badge(state: str | None):
 @register.filter
 def business_duration(minutes: int | None) -> str:
     """Business minutes as "2 h 30 min", "45 min" or "3 h"."""
-    if minutes is None or minutes == "":
-        return "—"
-    hours, rest = divmod(int(minutes), 60)
-    if hours and rest:
-        return _("%(h)s h %(m)s min") % {"h": hours, "m": rest}
-    if hours:
-        return _("%(h)s h") % {"h": hours}
-    return _("%(m)s min") % {"m": rest}
+    return format_business_minutes(minutes)
