@@ -8,6 +8,7 @@
 | `ALLOWED_HOSTS` | `127.0.0.1,localhost,[::1]` | comma-separated |
 | `TIME_ZONE` | `Europe/Helsinki` | the company's time zone, used for display; instants are stored in UTC |
 | `DEFAULT_CURRENCY` | `EUR` | ISO 4217 code for new customers and documents |
+| `ORDERS_REQUIRE_AGREEMENT` | off | on: orders created by hand or through the API must name an active service agreement |
 | `HTTPS` | off | on behind TLS: secure cookies, HSTS and redirect to https |
 | `TRUST_X_FORWARDED_PROTO` | off | on behind a proxy that sets X-Forwarded-Proto |
 | `CSRF_TRUSTED_ORIGINS` | empty | comma-separated origins, e.g. `https://service.example.com` |
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "openservice.catalog",
     "openservice.equipment",
     "openservice.sla",
+    "openservice.agreements",
     "openservice.orders",
     "openservice.reports",
     "openservice.demo",
@@ -158,6 +160,8 @@ USE_I18N = True
 USE_TZ = True
 
 DEFAULT_CURRENCY = (os.environ.get("DEFAULT_CURRENCY") or "EUR").upper()
+# Manual and API orders must name a service agreement of their customer.
+ORDERS_REQUIRE_AGREEMENT = env_bool("ORDERS_REQUIRE_AGREEMENT")
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

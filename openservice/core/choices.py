@@ -11,3 +11,12 @@ class Priority(models.TextChoices):
     NORMAL = "normal", _("Normal")
     HIGH = "high", _("High")
     CRITICAL = "critical", _("Critical")
+
+
+class LineKind(models.TextChoices):
+    """What an order line or an agreement line charges for."""
+
+    HOUR = "hour", _("Hours")
+    ITEM = "item", _("Item")
+    EXPENSE = "expense", _("Expense")
+    FEE = "fee", _("Fee")

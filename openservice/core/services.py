@@ -25,6 +25,19 @@ def audit(actor, verb: str, obj: models.Model, data: dict[str, Any] | None = Non
     )
 
 
+def audit_many(actor, verb: str, model: type[models.Model], rows) -> None:
+    """Record one action on many records of a model in one insert: rows of (pk, data)."""
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    label = model._meta.label_lower
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(actor=actor, verb=verb, object_type=label, object_id=str(pk), data=data)
+            for pk, data in rows
+        ],
+        batch_size=2000,
+    )
+
+
 @transaction.atomic
 def sequence_next(code: str, *, prefix: str = "", padding: int = 5) -> str:
     """The next number of a sequence, e.g. 'C00042'.
@@ -44,6 +57,20 @@ def sequence_next(code: str, *, prefix: str = "", padding: int = 5) -> str:
     number = sequence.next_number
     NumberSequence.objects.filter(pk=sequence.pk).update(next_number=number + 1)
     return sequence.format(number)
+
+
+@transaction.atomic
+def sequence_take(code: str, count: int, *, prefix: str = "", padding: int = 5) -> list[str]:
+    """`count` consecutive numbers of a sequence in one update (for bulk writers such as order
+    generation); locked and gapless like `sequence_next`."""
+    if count <= 0:
+        return []
+    first = sequence_next(code, prefix=prefix, padding=padding)
+    sequence = NumberSequence.objects.get(code=code)
+    start = sequence.next_number - 1
+    if count > 1:
+        NumberSequence.objects.filter(pk=sequence.pk).update(next_number=start + count)
+    return [first] + [sequence.format(number) for number in range(start + 1, start + count)]
 
 
 def validation_field_errors(error: ValidationError) -> dict[str, list[str]]:

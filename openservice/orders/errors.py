@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from openservice.core.errors import DomainError
+from openservice.core.errors import DomainError, InvalidInput
 
 
 class UnknownStage(DomainError):
@@ -146,3 +146,41 @@ class SlaPolicyRequired(DomainError):
     default_message = _(
         "An order measured against an SLA keeps a policy; cancel its SLA with a reason instead."
     )
+
+
+class OtherAgreement(DomainError):
+    code = "orders.other_agreement"
+    default_message = _("Lines move only between orders of the same agreement.")
+
+
+class LinesNotMovable(DomainError):
+    code = "orders.lines_not_movable"
+    default_message = _("Only open lines of the order can move, to another order.")
+
+
+class AgreementRequired(InvalidInput):
+    code = "orders.agreement_required"
+    default_message = _("Orders must name the service agreement they are made under.")
+
+
+class AgreementNotUsable(DomainError):
+    code = "orders.agreement_not_usable"
+    default_message = _(
+        "Orders can be made only under an active agreement of the order's customer, valid on "
+        "the service date (not a template)."
+    )
+
+
+class GenerationPeriodReversed(InvalidInput):
+    code = "orders.generation_period_reversed"
+    default_message = _("The period's start is after its end.")
+
+
+class GenerationPeriodTooLong(InvalidInput):
+    code = "orders.generation_period_too_long"
+    default_message = _("Generate at most ten years at a time.")
+
+
+class GenerationOnTemplate(DomainError):
+    code = "orders.generation_on_template"
+    default_message = _("Templates never generate orders.")

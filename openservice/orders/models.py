@@ -8,7 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from openservice.core.choices import Priority
+from openservice.core.choices import LineKind, Priority
 from openservice.core.models import TimeStampedModel
 
 
@@ -122,6 +122,14 @@ class ServiceOrder(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="service_orders",
     )
+    agreement = models.ForeignKey(
+        "agreements.ServiceAgreement",
+        verbose_name=_("agreement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
     description = models.TextField(_("description"), blank=True)
     priority = models.CharField(
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
@@ -154,6 +162,15 @@ class ServiceOrder(TimeStampedModel):
     requested_start = models.DateTimeField(_("requested start"), null=True, blank=True)
     requested_end = models.DateTimeField(_("requested end"), null=True, blank=True)
     calendar_conflict = models.BooleanField(_("calendar conflict"), default=False)
+    generation_key = models.CharField(
+        _("generation key"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "For orders generated from an agreement: the grouping they were made under "
+            '("agreement", "task:12"), so later runs can add occurrences of the same group.'
+        ),
+    )
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -226,12 +243,14 @@ class ServiceOrder(TimeStampedModel):
             ("view_cost", _("Can see costs on orders")),
             ("manage_sla", _("Can stop, restart and cancel SLA clocks")),
             ("view_reports", _("Can see reports on orders (SLA compliance)")),
+            ("generate_serviceorder", _("Can generate orders from agreements")),
         ]
         indexes = [
             models.Index(fields=["stage", "service_on"], name="order_stage_service_on_idx"),
             models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
             models.Index(fields=["preferred_technician", "service_on"], name="order_tech_idx"),
             models.Index(fields=["sla_state", "sla_due_at"], name="order_sla_due_idx"),
+            models.Index(fields=["agreement", "service_on"], name="order_agreement_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -250,11 +269,7 @@ class ServiceOrder(TimeStampedModel):
 class OrderLine(TimeStampedModel):
     """Hours, items, expenses and fees of an order. Amounts are rounded once, here."""
 
-    class Kind(models.TextChoices):
-        HOUR = "hour", _("Hours")
-        ITEM = "item", _("Item")
-        EXPENSE = "expense", _("Expense")
-        FEE = "fee", _("Fee")
+    Kind = LineKind
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -313,6 +328,18 @@ class OrderLine(TimeStampedModel):
     )
     executed_on = models.DateField(_("executed on"), null=True, blank=True)
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    # Set on generated lines: the agreement line and the occurrence they were generated for
+    # (the date before any move within the line's window). Unique together, so an occurrence
+    # becomes an order line once, whatever runs overlap, repeat or crash.
+    agreement_line = models.ForeignKey(
+        "agreements.AgreementLine",
+        verbose_name=_("agreement line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+    )
+    occurrence_on = models.DateField(_("occurrence"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order line")
@@ -325,6 +352,16 @@ class OrderLine(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(unit_price__gte=0, unit_cost__gte=0),
                 name="order_line_prices_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["agreement_line", "occurrence_on"],
+                name="order_line_occurrence_once",
+                violation_error_message=_("This occurrence has already been generated."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(agreement_line__isnull=True, occurrence_on__isnull=True)
+                | models.Q(agreement_line__isnull=False, occurrence_on__isnull=False),
+                name="order_line_occurrence_with_line",
             ),
         ]
 

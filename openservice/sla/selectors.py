@@ -67,6 +67,23 @@ def policy_for_order(*, customer, agreement_policy: SlaPolicy | None = None) -> 
     return SlaPolicy.objects.filter(is_default=True, is_active=True).first()
 
 
+def policies_for_customers(customers) -> dict[int, SlaPolicy | None]:
+    """policy_for_order without an agreement policy, for many customers in two queries."""
+    customers = list(customers)
+    group_ids = {c.agreement_group_id for c in customers if c.agreement_group_id}
+    rows = SlaAssignment.objects.select_related("policy").filter(
+        Q(customer_id__in=[c.pk for c in customers]) | Q(agreement_group_id__in=group_ids),
+        policy__is_active=True,
+    )
+    by_customer = {row.customer_id: row.policy for row in rows if row.customer_id}
+    by_group = {row.agreement_group_id: row.policy for row in rows if row.agreement_group_id}
+    default = SlaPolicy.objects.filter(is_default=True, is_active=True).first()
+    return {
+        c.pk: by_customer.get(c.pk) or by_group.get(c.agreement_group_id) or default
+        for c in customers
+    }
+
+
 def targets_of(policy: SlaPolicy, priority: str) -> Targets | None:
     """The policy's targets for a priority (None: the policy sets none for it)."""
     for target in policy.targets.all():

@@ -2,9 +2,11 @@
 
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from openservice.core.errors import InvalidInput
 from openservice.core.services import (
@@ -16,9 +18,13 @@ from openservice.core.services import (
 )
 from openservice.customers.errors import CustomerInactive
 from openservice.orders.errors import (
+    AgreementNotUsable,
+    AgreementRequired,
     CustomerMismatch,
     DeleteNotAllowed,
+    LinesNotMovable,
     NoAgreement,
+    OtherAgreement,
     ReportedInFuture,
     SlaPolicyInactive,
     SlaPolicyRequired,
@@ -30,6 +36,7 @@ from openservice.orders.services.sla import order_sla_refresh
 from openservice.sla.selectors import policy_for_order
 
 ORDER_FIELDS = (
+    "agreement",
     "site",
     "description",
     "priority",
@@ -51,6 +58,28 @@ def _check_relations(customer, site, objects) -> None:
         raise CustomerMismatch(customer_id=customer.pk)
 
 
+AGREEMENT_REQUIRED_FOR = (ServiceOrder.Origin.MANUAL, ServiceOrder.Origin.API)
+
+
+def _check_agreement(agreement, customer, day: date, origin: str) -> None:
+    """An order made under an agreement: an active one of the same customer, valid on the
+    service date. With ORDERS_REQUIRE_AGREEMENT, orders made by hand or through the API must
+    name one (portal requests and returns may not know it)."""
+    if agreement is None:
+        if settings.ORDERS_REQUIRE_AGREEMENT and origin in AGREEMENT_REQUIRED_FOR:
+            raise AgreementRequired(
+                {"agreement_id": [_("Name the service agreement the order is made under.")]}
+            )
+        return
+    if (
+        agreement.template_group_id is not None
+        or agreement.status != "active"
+        or agreement.customer_id != customer.pk
+        or not agreement.covers(day)
+    ):
+        raise AgreementNotUsable(agreement_id=agreement.pk, status=agreement.status)
+
+
 @transaction.atomic
 def order_create(
     *,
@@ -69,13 +98,14 @@ def order_create(
     objects=(),
     tasks=(),
     sla_policy=None,
-    agreement_policy=None,
+    agreement=None,
     now: datetime | None = None,
 ) -> ServiceOrder:
     """A new order in the initial stage. A past `reported_at` (the customer called earlier)
     counts as entering the initial stage then: the SLA clock starts at `reported_at`. The SLA
     policy is `sla_policy` when given, else the agreement's, the customer's, the customer's
-    agreement group's or the default (sla.selectors.policy_for_order)."""
+    agreement group's or the default (sla.selectors.policy_for_order). Orders generated from
+    agreements are made in bulk by services/generation.py, with the same result."""
     now = now or timezone.now()
     reported_at = reported_at or now
     if reported_at > now:
@@ -83,14 +113,18 @@ def order_create(
     if not customer.is_active:
         raise CustomerInactive(customer_id=customer.pk)
     _check_relations(customer, site, objects)
+    _check_agreement(agreement, customer, service_on or timezone.localdate(reported_at), origin)
     if sla_policy is not None and not sla_policy.is_active:
         raise SlaPolicyInactive(policy_id=sla_policy.pk)
-    policy = sla_policy or policy_for_order(customer=customer, agreement_policy=agreement_policy)
+    policy = sla_policy or policy_for_order(
+        customer=customer, agreement_policy=agreement.sla_policy if agreement else None
+    )
     stage = initial_stage()
     order = ServiceOrder(
         number=sequence_next("service_order", prefix="WO", padding=6),
         customer=customer,
         site=site,
+        agreement=agreement,
         description=description,
         priority=priority,
         origin=origin,
@@ -113,7 +147,12 @@ def order_create(
         by,
         "order.created",
         order,
-        {"number": order.number, "origin": origin, "sla_policy": policy.pk if policy else None},
+        {
+            "number": order.number,
+            "origin": origin,
+            "agreement": agreement.pk if agreement else None,
+            "sla_policy": policy.pk if policy else None,
+        },
     )
     return order
 
@@ -156,6 +195,13 @@ def order_update(
     require_editable(order)
     _check_sla_change(order, changes)
     _check_relations(order.customer, changes.get("site", order.site), objects or ())
+    if "agreement" in changes and getattr(changes["agreement"], "pk", None) != order.agreement_id:
+        _check_agreement(
+            changes["agreement"],
+            order.customer,
+            changes.get("service_on", order.service_on) or timezone.localdate(order.reported_at),
+            order.origin,
+        )
     changed = {}
     for field, value in changes.items():
         if getattr(order, field) != value:
@@ -218,7 +264,36 @@ def order_copy_lines(*, order: ServiceOrder, source: ServiceOrder, by) -> list[O
     return copied
 
 
-def order_move_lines(*, order: ServiceOrder, target: ServiceOrder, lines, by) -> None:
-    """Lines move only between orders of one agreement; agreements arrive in a later release,
-    so until then every move is refused with a clear code."""
-    raise NoAgreement(order_id=order.pk, target_id=target.pk)
+@transaction.atomic
+def order_move_lines(*, order: ServiceOrder, target: ServiceOrder, lines, by) -> list[OrderLine]:
+    """Move open lines to another order of the same agreement (a visit split or merged by
+    hand). Generated lines keep their agreement line and occurrence, so the occurrence is still
+    generated exactly once. Both orders must allow editing."""
+    if order.pk == target.pk:
+        raise LinesNotMovable(order_id=order.pk, target_id=target.pk)
+    first, second = sorted([order, target], key=lambda o: o.pk)
+    locked = {o.pk: lock_order(o) for o in (first, second)}  # in id order: no deadlock
+    order, target = locked[order.pk], locked[target.pk]
+    if order.agreement_id is None:
+        raise NoAgreement(order_id=order.pk, target_id=target.pk)
+    if target.agreement_id != order.agreement_id:
+        raise OtherAgreement(order_id=order.pk, target_id=target.pk)
+    require_editable(order)
+    require_editable(target)
+    wanted = {getattr(line, "pk", line) for line in lines}
+    rows = list(
+        OrderLine.objects.select_for_update().filter(
+            pk__in=wanted, order=order, status=OrderLine.Status.OPEN
+        )
+    )
+    if not wanted or len(rows) != len(wanted):
+        raise LinesNotMovable(order_id=order.pk, line_ids=sorted(wanted))
+    objects = {row.object_id for row in rows if row.object_id}
+    if objects:
+        target.objects_covered.add(*objects)
+    OrderLine.objects.filter(pk__in=wanted).update(order=target, updated_at=timezone.now())
+    bump_version(order)
+    bump_version(target)
+    audit(by, "order.lines_moved", order, {"to": target.pk, "lines": sorted(wanted)})
+    audit(by, "order.lines_received", target, {"from": order.pk, "lines": sorted(wanted)})
+    return list(OrderLine.objects.filter(pk__in=wanted).order_by("pk"))

@@ -1,0 +1,592 @@
+"""Generating service orders from agreements for a period, and forecasting what it would make.
+
+Each (agreement line, occurrence date) becomes an order line exactly once: the unique constraint
+`order_line_occurrence_once` enforces it, and each batch of agreements is one transaction that
+first locks its agreements (so an overlapping run waits, then sees what this one wrote), reads
+what was generated already and plans only the rest. A run killed midway leaves whole batches;
+the rerun finds them and makes the others. planning.py decides the visits; this module reads
+what it needs, writes everything a batch makes with a few bulk inserts, and measures the new
+orders against their SLA like order_create does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import chain
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openservice.agreements import recurrence
+from openservice.agreements.selectors import (
+    agreements_for_generation,
+    generating_agreements,
+    templates_exist,
+)
+from openservice.agreements.services import agreements_lock_for_generation
+from openservice.calendars.selectors import arithmetic_of
+from openservice.core.errors import InvalidInput
+from openservice.core.services import audit_many, sequence_take
+from openservice.orders import planning
+from openservice.orders.errors import (
+    GenerationOnTemplate,
+    GenerationPeriodReversed,
+    GenerationPeriodTooLong,
+)
+from openservice.orders.models import OrderLine, ServiceOrder, SlaEvent, StageChange
+from openservice.orders.services.lines import _amounts, _defaults
+from openservice.orders.services.orders import initial_stage
+from openservice.orders.services.sla import INSTANT_FIELDS, _fields, _policies, clock_of
+from openservice.sla import clock as sla_clock
+from openservice.sla.selectors import policies_for_customers
+
+MAX_SPAN_DAYS = 3660
+BATCH_SIZE = 250
+KINDS = {kind.value for kind in OrderLine.Kind}
+
+
+@dataclass
+class GenerationResult:
+    agreements: int = 0
+    orders_created: int = 0
+    lines_created: int = 0
+    orders_joined: int = 0
+    conflicts: list[dict] = field(default_factory=list)  # {agreement_id, order_id, service_on}
+
+    def add(self, other: GenerationResult) -> None:
+        self.agreements += other.agreements
+        self.orders_created += other.orders_created
+        self.lines_created += other.lines_created
+        self.orders_joined += other.orders_joined
+        self.conflicts.extend(other.conflicts)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to generate: the period, the line kinds, and whether to fill gaps per line."""
+
+    date_from: date | None
+    date_to: date
+    kinds: frozenset[str] | None
+    continuous: bool
+
+
+def _check(date_from: date | None, date_to: date | None, kinds, continuous: bool) -> Request:
+    if date_to is None:
+        raise InvalidInput({"to": [_("Say up to which date to generate.")]})
+    if date_from is None and not continuous:
+        raise InvalidInput({"from": [_("Say from which date to generate.")]})
+    if date_from is not None and date_from > date_to:
+        raise GenerationPeriodReversed({"from": [_("The start is after the end.")]})
+    if date_from is not None and (date_to - date_from).days > MAX_SPAN_DAYS:
+        raise GenerationPeriodTooLong({"to": [_("Generate at most ten years at a time.")]})
+    if kinds is not None:
+        unknown = set(kinds) - KINDS
+        if unknown:
+            raise InvalidInput({"kinds": [_("Unknown line kinds: %s.") % sorted(unknown)]})
+        kinds = frozenset(kinds)
+    return Request(date_from, date_to, kinds, continuous)
+
+
+def grouping_key(agreement, line) -> str:
+    """Which generated orders a line's occurrences may share, by the agreement's rule."""
+    rule = agreement.grouping
+    if rule == "task":
+        return f"task:{line.task_id or '-'}"
+    if rule == "technician":
+        return f"technician:{line.technician_id or agreement.preferred_technician_id or '-'}"
+    if rule == "object":
+        return f"object:{line.object_id or '-'}"
+    return "agreement"
+
+
+def _key_id(key: str) -> int | None:
+    _rule, _sep, value = key.partition(":")
+    return int(value) if value and value != "-" else None
+
+
+# -- Reading what a batch needs ----------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    """A generating line with the occurrence dates still to make, for one run."""
+
+    line: object
+    agreement: object
+    dates: list[date]
+
+
+def _line_start(request: Request, line, last: date | None) -> date | None:
+    if request.continuous and last is not None:
+        return last + timedelta(days=1)
+    return request.date_from or line.starts_on
+
+
+def _pending_lines(agreements, request: Request) -> list[_Line]:
+    """Each line's occurrences in the run's range that were not generated before."""
+    lines = [
+        (agreement, line)
+        for agreement in agreements
+        for line in agreement.generating_lines
+        if request.kinds is None or line.kind in request.kinds
+    ]
+    line_ids = [line.pk for _a, line in lines]
+    last: dict[int, date] = {}
+    if request.continuous:
+        last = dict(
+            OrderLine.objects.filter(agreement_line_id__in=line_ids)
+            .values("agreement_line_id")
+            .annotate(last=Max("occurrence_on"))
+            .values_list("agreement_line_id", "last")
+        )
+    ranges = {}
+    for agreement, line in lines:
+        start = max(
+            _line_start(request, line, last.get(line.pk)), line.starts_on, agreement.starts_on
+        )
+        end = min(
+            request.date_to,
+            line.ends_on or date.max,
+            agreement.ends_on or date.max,
+        )
+        if start <= end:
+            ranges[line.pk] = (start, end)
+    if not ranges:
+        return []
+    low = min(start for start, _end in ranges.values())
+    done = set(
+        OrderLine.objects.filter(
+            agreement_line_id__in=list(ranges),
+            occurrence_on__gte=low,
+            occurrence_on__lte=request.date_to,
+        ).values_list("agreement_line_id", "occurrence_on")
+    )
+    pending = []
+    for agreement, line in lines:
+        if line.pk not in ranges:
+            continue
+        rule = recurrence.Rule(
+            line.starts_on, line.interval_unit, line.interval_every, line.ends_on
+        )
+        dates = [
+            d for d in recurrence.occurrences(rule, *ranges[line.pk]) if (line.pk, d) not in done
+        ]
+        if dates:
+            pending.append(_Line(line, agreement, dates))
+    return pending
+
+
+def _occurrences(pending: list[_Line]) -> dict[int, list[planning.Occurrence]]:
+    by_agreement: dict[int, list[planning.Occurrence]] = defaultdict(list)
+    for item in pending:
+        line, agreement = item.line, item.agreement
+        key = grouping_key(agreement, line)
+        floor = max(line.starts_on, agreement.starts_on)
+        ceiling = min(line.ends_on or date.max, agreement.ends_on or date.max)
+        for day in item.dates:
+            first, last = recurrence.window(
+                day, line.window, line.window_days_before, line.window_days_after
+            )
+            by_agreement[agreement.pk].append(
+                planning.Occurrence(line.pk, day, key, max(first, floor), min(last, ceiling))
+            )
+    return by_agreement
+
+
+def _joinable(agreement_ids, occurrences, stage_id: int, lock: bool) -> dict[int, list]:
+    """Orders generated earlier for these agreements, still in the initial stage, on dates the
+    new occurrences could move to (locked when generating, so they stay in the initial stage
+    until this batch commits)."""
+    all_occurrences = list(chain.from_iterable(occurrences.values()))
+    if not all_occurrences:
+        return {}
+    orders = ServiceOrder.objects.filter(
+        agreement_id__in=list(agreement_ids),
+        stage_id=stage_id,
+        service_on__gte=min(o.first for o in all_occurrences),
+        service_on__lte=max(o.last for o in all_occurrences),
+    ).exclude(generation_key="")
+    if lock:
+        orders = orders.select_for_update()
+    found: dict[int, list] = defaultdict(list)
+    for pk, agreement_id, key, on in orders.order_by("pk").values_list(
+        "pk", "agreement_id", "generation_key", "service_on"
+    ):
+        found[agreement_id].append(planning.Existing(pk, key, on))
+    return found
+
+
+def _is_open(calendar) -> Callable[[date], bool]:
+    return lambda day: bool(calendar.intervals_on(day))
+
+
+def _plans(agreements, request: Request, stage_id: int, lock: bool):
+    """(agreement, visits) for each agreement with something to make."""
+    pending = _pending_lines(agreements, request)
+    occurrences = _occurrences(pending)
+    existing = _joinable(occurrences.keys(), occurrences, stage_id, lock)
+    for agreement in agreements:
+        if agreement.pk not in occurrences:
+            continue
+        calendar = arithmetic_of(agreement.calendar)
+        visits = planning.plan(
+            occurrences[agreement.pk],
+            is_open=_is_open(calendar),
+            existing=existing.get(agreement.pk, ()),
+        )
+        yield agreement, calendar, visits
+
+
+# -- Building the rows -------------------------------------------------------------------------
+
+
+def _local(day: date, minutes: int, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(minutes // 60, minutes % 60), tz)
+
+
+def _visit_times(visit, lines_by_id, calendar) -> tuple[datetime, datetime | None, datetime | None]:
+    """reported_at (the SLA clock's start: the lines' earliest start that day, else the
+    calendar's first opening, else midnight) and the requested window, in the calendar's zone."""
+    tz = calendar.tz
+    starts = [lines_by_id[o.line_id].earliest_time for o in visit.occurrences]
+    ends = [lines_by_id[o.line_id].latest_time for o in visit.occurrences]
+    starts = [t for t in starts if t is not None]
+    ends = [t for t in ends if t is not None]
+    start = datetime.combine(visit.on, min(starts), tz) if starts else None
+    end = datetime.combine(visit.on, max(ends), tz) if ends else None
+    if start is not None and end is not None and end < start:
+        end = None
+    if start is not None:
+        reported = start
+    else:
+        intervals = calendar.intervals_on(visit.on)
+        reported = (
+            _local(visit.on, intervals[0][0], tz)
+            if intervals
+            else datetime.combine(visit.on, time(0), tz)
+        )
+    utc = ZoneInfo("UTC")
+    return (
+        reported.astimezone(utc),
+        start.astimezone(utc) if start else None,
+        end.astimezone(utc) if end else None,
+    )
+
+
+def _order_line(order_id: int, occurrence, line, currency: str) -> OrderLine:
+    fields = {
+        "kind": line.kind,
+        "task": line.task,
+        "object": line.object,
+        "technician": line.technician,
+        "item": line.item,
+        "is_billable": line.is_billable,
+    }
+    if line.description:
+        fields["description"] = line.description
+    if line.unit:
+        fields["unit"] = line.unit
+    if line.unit_price is not None:
+        fields["unit_price"] = line.unit_price
+    fields = _defaults(fields)
+    if fields.get("description") is None and line.task is not None:
+        fields["description"] = line.task.name
+    result = OrderLine(
+        order_id=order_id,
+        quantity=line.quantity,
+        agreement_line_id=line.pk,
+        occurrence_on=occurrence.on,
+        **fields,
+    )
+    _amounts(result, currency)
+    return result
+
+
+@dataclass
+class _Batch:
+    """Everything one batch writes, gathered before the bulk inserts."""
+
+    orders: list[ServiceOrder] = field(default_factory=list)
+    visits: list[tuple] = field(default_factory=list)  # (order, visit, agreement, lines_by_id)
+    joined: list[tuple] = field(default_factory=list)  # (order_id, visit, agreement, lines_by_id)
+    clocks: dict[int, object] = field(default_factory=dict)  # id(order) -> Clock
+
+
+def _new_order(agreement, visit, lines_by_id, calendar, stage, policy, measures, now):
+    reported_at, requested_start, requested_end = _visit_times(visit, lines_by_id, calendar)
+    key_id = _key_id(visit.key)
+    site = agreement.site
+    technician_id = agreement.preferred_technician_id
+    if agreement.grouping == "object" and key_id is not None:
+        obj = lines_by_id[visit.occurrences[0].line_id].object
+        site = obj.site if obj.site_id else site
+    if agreement.grouping == "technician":
+        technician_id = key_id
+    order = ServiceOrder(
+        customer_id=agreement.customer_id,
+        site=site,
+        agreement_id=agreement.pk,
+        description=agreement.description,
+        priority=ServiceOrder.Priority.NORMAL,
+        stage=stage,
+        origin=ServiceOrder.Origin.AGREEMENT,
+        currency=agreement.currency,
+        reported_at=reported_at,
+        service_on=visit.on,
+        requested_start=requested_start,
+        requested_end=requested_end,
+        calendar_conflict=visit.calendar_conflict,
+        generation_key=visit.key,
+        preferred_technician_id=technician_id,
+        responsible_id=agreement.responsible_id,
+        sla_policy=policy,
+    )
+    clock = None
+    if policy is not None:
+        history = [sla_clock.StageEntry(reported_at, stage.sla_clock, stage.category)]
+        clock = clock_of(order, measures.get(policy.pk), history)
+    for name, value in _fields(clock, now).items():
+        setattr(order, name, value)
+    return order, clock
+
+
+def _relations(agreement, visit, lines_by_id) -> tuple[set[int], set[int]]:
+    """The objects and tasks a new order covers: the agreement's (only the key's object or task
+    when grouping by it), plus whatever its lines name."""
+    key_id = _key_id(visit.key)
+    objects = {r.object_id for r in agreement.object_relations.all()}
+    tasks = {r.task_id for r in agreement.task_relations.all()}
+    if agreement.grouping == "object" and key_id is not None:
+        objects = {key_id}
+    if agreement.grouping == "task" and key_id is not None:
+        tasks = {key_id}
+    for occurrence in visit.occurrences:
+        line = lines_by_id[occurrence.line_id]
+        if line.object_id:
+            objects.add(line.object_id)
+        if line.task_id:
+            tasks.add(line.task_id)
+    return objects, tasks
+
+
+def _write(batch: _Batch, *, by, stage, now: datetime) -> GenerationResult:
+    result = GenerationResult()
+    numbers = sequence_take("service_order", len(batch.orders), prefix="WO", padding=6)
+    for order, number in zip(batch.orders, numbers, strict=True):
+        order.number = number
+    ServiceOrder.objects.bulk_create(batch.orders, batch_size=1000)
+    lines, stage_rows, events, object_rows, task_rows = [], [], [], [], []
+    through_objects = ServiceOrder.objects_covered.through
+    through_tasks = ServiceOrder.tasks.through
+    for order, visit, agreement, lines_by_id in batch.visits:
+        lines.extend(
+            _order_line(order.pk, o, lines_by_id[o.line_id], order.currency)
+            for o in visit.occurrences
+        )
+        stage_rows.append(
+            StageChange(
+                order_id=order.pk, from_stage=None, to_stage=stage, by=by, at=order.reported_at
+            )
+        )
+        clock = batch.clocks.get(id(order))
+        if clock is not None:
+            events.extend(
+                SlaEvent(order_id=order.pk, kind=kind, at=at)
+                for kind, at in clock.event_instants().items()
+                if kind in INSTANT_FIELDS
+            )
+        objects, tasks = _relations(agreement, visit, lines_by_id)
+        object_rows.extend(
+            through_objects(serviceorder_id=order.pk, serviceobject_id=pk) for pk in sorted(objects)
+        )
+        task_rows.extend(
+            through_tasks(serviceorder_id=order.pk, servicetask_id=pk) for pk in sorted(tasks)
+        )
+        if visit.calendar_conflict:
+            result.conflicts.append(
+                {"agreement_id": agreement.pk, "order_id": order.pk, "service_on": visit.on}
+            )
+    joined_ids = []
+    for order_id, visit, agreement, lines_by_id in batch.joined:
+        currency = agreement.currency
+        lines.extend(
+            _order_line(order_id, o, lines_by_id[o.line_id], currency) for o in visit.occurrences
+        )
+        joined_ids.append(order_id)
+        object_rows.extend(
+            through_objects(
+                serviceorder_id=order_id, serviceobject_id=lines_by_id[o.line_id].object_id
+            )
+            for o in visit.occurrences
+            if lines_by_id[o.line_id].object_id
+        )
+    OrderLine.objects.bulk_create(lines, batch_size=2000)
+    StageChange.objects.bulk_create(stage_rows, batch_size=2000)
+    SlaEvent.objects.bulk_create(events, batch_size=2000)
+    through_objects.objects.bulk_create(object_rows, batch_size=2000, ignore_conflicts=True)
+    through_tasks.objects.bulk_create(task_rows, batch_size=2000, ignore_conflicts=True)
+    if joined_ids:
+        ServiceOrder.objects.filter(pk__in=joined_ids).update(
+            version=F("version") + 1, updated_at=now
+        )
+    audit_many(
+        by,
+        "order.generated",
+        ServiceOrder,
+        [
+            (order.pk, {"number": order.number, "agreement": order.agreement_id})
+            for order in batch.orders
+        ],
+    )
+    result.orders_created = len(batch.orders)
+    result.lines_created = len(lines)
+    result.orders_joined = len(joined_ids)
+    return result
+
+
+def _generate_batch(
+    agreement_ids: list[int], request: Request, *, by, now: datetime
+) -> GenerationResult:
+    stage = initial_stage()
+    ids = agreements_lock_for_generation(agreement_ids)
+    agreements = agreements_for_generation(ids)
+    result = GenerationResult(agreements=len(agreements))
+    if not agreements:
+        return result
+    policies = policies_for_customers({a.customer for a in agreements})
+    batch = _Batch()
+    plans = list(_plans(agreements, request, stage.pk, lock=True))
+    chosen = {
+        agreement.pk: (
+            agreement.sla_policy
+            if agreement.sla_policy_id and agreement.sla_policy.is_active
+            else policies.get(agreement.customer_id)
+        )
+        for agreement, _c, _v in plans
+    }
+    measures = _policies(p.pk for p in chosen.values() if p is not None)
+    for agreement, calendar, visits in plans:
+        lines_by_id = {line.pk: line for line in agreement.generating_lines}
+        for visit in visits:
+            if visit.order_id is not None:
+                batch.joined.append((visit.order_id, visit, agreement, lines_by_id))
+                continue
+            order, clock = _new_order(
+                agreement, visit, lines_by_id, calendar, stage, chosen[agreement.pk], measures, now
+            )
+            batch.orders.append(order)
+            batch.visits.append((order, visit, agreement, lines_by_id))
+            if clock is not None:
+                batch.clocks[id(order)] = clock
+    written = _write(batch, by=by, stage=stage, now=now)
+    written.agreements = result.agreements
+    if written.orders_created or written.orders_joined:
+        audit_many(
+            by,
+            "agreement.orders_generated",
+            type(agreements[0]),
+            [
+                (agreement.pk, {"from": _iso(request.date_from), "to": request.date_to.isoformat()})
+                for agreement, _c, visits in plans
+                if visits
+            ],
+        )
+    return written
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def orders_generate_from_agreements(
+    *,
+    date_from: date | None,
+    date_to: date,
+    agreements: Iterable | None = None,
+    kinds: Iterable[str] | None = None,
+    continuous: bool = False,
+    by=None,
+    now: datetime | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> GenerationResult:
+    """Generate the orders of active agreements for occurrences in [date_from, date_to] (with
+    `continuous`, each line from the day after its last generated occurrence, or from
+    `date_from` or its start when it has none). Idempotent and restartable: see the module
+    docstring. `agreements` limits the run (templates among them are refused); `kinds` limits
+    the line kinds; `progress(done, total)` is called after each batch."""
+    request = _check(date_from, date_to, kinds, continuous)
+    now = now or timezone.now()
+    agreement_ids = None
+    if agreements is not None:
+        agreement_ids = sorted({getattr(a, "pk", a) for a in agreements})
+        templates = templates_exist(agreement_ids)
+        if templates:
+            raise GenerationOnTemplate(agreement_ids=templates)
+    ids = list(
+        generating_agreements(
+            agreement_ids=agreement_ids,
+            on_or_before=request.date_to,
+            on_or_after=None if continuous else request.date_from,
+        ).values_list("pk", flat=True)
+    )
+    result = GenerationResult()
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        result.add(_run_batch(chunk, request, by=by, now=now))
+        if progress is not None:
+            progress(min(start + batch_size, len(ids)), len(ids))
+    return result
+
+
+def _run_batch(chunk: list[int], request: Request, *, by, now: datetime) -> GenerationResult:
+    """One transaction per batch. The locks make a collision with another run impossible on
+    PostgreSQL; on SQLite, writers already queue. Should the unique constraint still fire (a
+    writer that bypasses the locks), the batch rolls back whole and is planned again once on top
+    of what the other writer made."""
+    try:
+        with transaction.atomic():
+            return _generate_batch(chunk, request, by=by, now=now)
+    except IntegrityError:
+        with transaction.atomic():
+            return _generate_batch(chunk, request, by=by, now=now)
+
+
+# -- Forecast ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    service_on: date
+    key: str
+    order_id: int | None  # an existing order the occurrences would join
+    calendar_conflict: bool
+    occurrences: tuple[tuple[int, date], ...]  # (agreement line id, occurrence date)
+
+
+def orders_forecast(*, agreement, date_from: date, date_to: date) -> list[PlannedVisit]:
+    """The visits a generation over [date_from, date_to] would make for the agreement, as if it
+    were active, without writing anything (a template is refused: it never generates)."""
+    request = _check(date_from, date_to, None, False)
+    if agreement.template_group_id is not None:
+        raise GenerationOnTemplate(agreement_ids=[agreement.pk])
+    agreements = agreements_for_generation([agreement.pk])
+    stage = initial_stage()
+    return [
+        PlannedVisit(
+            service_on=visit.on,
+            key=visit.key,
+            order_id=visit.order_id,
+            calendar_conflict=visit.calendar_conflict,
+            occurrences=tuple((o.line_id, o.on) for o in visit.occurrences),
+        )
+        for _agreement, _calendar, visits in _plans(agreements, request, stage.pk, lock=False)
+        for visit in visits
+    ]
