@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from openservice.agreements.api import router as agreements_router
 from openservice.calendars.api import router as calendars_router
 from openservice.catalog.api import router as catalog_router
 from openservice.core.api import router as core_router
@@ -21,6 +22,7 @@ from openservice.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from openservice.customers.api import router as customers_router
 from openservice.equipment.api import router as equipment_router
 from openservice.orders.api import router as orders_router
+from openservice.orders.generation_api import router as generation_router
 from openservice.reports.api import router as reports_router
 from openservice.sla.api import router as sla_router
 from openservice.workforce.api import router as workforce_router
@@ -136,5 +138,7 @@ api.add_router("/", catalog_router)
 api.add_router("/", workforce_router)
 api.add_router("/", equipment_router)
 api.add_router("/", sla_router)
+api.add_router("/", generation_router)  # before agreements: /agreements/generate is a path
+api.add_router("/", agreements_router)
 api.add_router("/", orders_router)
 api.add_router("/", reports_router)

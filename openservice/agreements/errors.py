@@ -71,3 +71,8 @@ class RenewalPeriodInvalid(InvalidInput):
 class PolicyInactive(DomainError):
     code = "agreements.sla_policy_inactive"
     default_message = _("The SLA policy is inactive.")
+
+
+class AgreementInUse(DomainError):
+    code = "agreements.in_use"
+    default_message = _("Orders were made under this agreement; cancel it instead.")

@@ -14,7 +14,13 @@ from openservice.core.errors import NotFound
 from openservice.core.roles import Role, has_role
 from openservice.core.selectors import text_search
 
-AGREEMENT_ORDERING = ("number", "-number", "starts_on", "-starts_on", "customer", "status")
+AGREEMENT_ORDERING = {
+    "number": "number",
+    "starts_on": "starts_on",
+    "ends_on": "ends_on",
+    "customer": "customer__name",
+    "status": "status",
+}
 
 
 def _may_read(user) -> bool:

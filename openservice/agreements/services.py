@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from openservice.agreements import recurrence
 from openservice.agreements.errors import (
+    AgreementInUse,
     CustomerInactive,
     CustomerMismatch,
     IntervalNotPositive,
@@ -293,6 +294,23 @@ def agreements_expire(*, today: date | None = None, by=None) -> int:
         agreement.save(update_fields=["status", "updated_at"])
         audit(by, "agreement.expired", agreement, {"ended_on": agreement.ends_on.isoformat()})
     return len(ended)
+
+
+@transaction.atomic
+def agreement_delete(*, agreement: ServiceAgreement, by) -> None:
+    """Only a draft, a cancelled agreement or a template, and only while no order names it:
+    a running agreement is cancelled instead, so its history stays."""
+    agreement = _lock(agreement)
+    if not agreement.is_template and agreement.status not in (Status.DRAFT, Status.CANCELLED):
+        raise InvalidStatusChange(
+            agreement_id=agreement.pk, status=agreement.status, action="delete"
+        )
+    audit(by, "agreement.deleted", agreement, {"number": agreement.number})
+    try:
+        with transaction.atomic():
+            agreement.delete()
+    except ProtectedError as exc:
+        raise AgreementInUse(agreement_id=agreement.pk) from exc
 
 
 # -- Lines -------------------------------------------------------------------------------------

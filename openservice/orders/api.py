@@ -11,6 +11,7 @@ from ninja import Path, Query, Router
 from ninja.renderers import JSONRenderer
 from ninja.responses import Status
 
+from openservice.agreements.selectors import agreement_get
 from openservice.catalog.selectors import item_get, task_get
 from openservice.core.errors import InvalidInput, NotFound
 from openservice.core.roles import is_staff_member, require_perm
@@ -80,6 +81,11 @@ def _line_links(user, data: dict) -> dict:
 
 
 def _order_links(user, data: dict) -> dict:
+    if "agreement_id" in data:
+        pk = data.pop("agreement_id")
+        data["agreement"] = pk and _ref(
+            "agreement_id", lambda: agreement_get(user=user, agreement_id=pk)
+        )
     if "customer_id" in data:
         data["customer"] = _ref(
             "customer_id", lambda: customer_get(user=user, customer_id=data.pop("customer_id"))

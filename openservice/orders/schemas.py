@@ -67,6 +67,10 @@ class LineOut(Schema):
     is_billable: bool
     status: Literal["open", "cancelled", "posted"]
     executed_on: date | None
+    agreement_line_id: int | None = Field(None, description="Set on generated lines")
+    occurrence_on: date | None = Field(
+        None, description="The agreement occurrence a generated line was made for"
+    )
 
     @staticmethod
     def resolve_quantity(line) -> Decimal:
@@ -95,7 +99,7 @@ class OrderOut(Schema):
     origin: str
     customer_id: int
     site_id: int
-    agreement_id: int | None = None
+    agreement_id: int | None
     description: str
     currency: str
     reported_at: datetime
@@ -177,6 +181,9 @@ class LineUpdateIn(Schema):
 class OrderCreateIn(Schema):
     customer_id: Id
     site_id: Id
+    agreement_id: Id | None = Field(
+        None, description="The active agreement of the customer the order is made under"
+    )
     description: Text(5000) = ""
     priority: Priority = "normal"
     reported_at: Instant | None = None
@@ -196,6 +203,7 @@ class OrderCreateIn(Schema):
 
 class OrderUpdateIn(Schema):
     version: int = Field(ge=1, le=2**31 - 1, description="The version you read")
+    agreement_id: Id | None = None
     site_id: Id = None
     description: Text(5000) = None
     priority: Priority = None

@@ -93,7 +93,7 @@ def order_list(
     if technician_id is not None:
         orders = orders.filter(preferred_technician_id=technician_id)
     if agreement_id is not None:
-        orders = orders.none()  # agreements arrive in a later release; no order has one yet
+        orders = orders.filter(agreement_id=agreement_id)
     if origin:
         orders = orders.filter(origin=origin)
     if service_on_from is not None:

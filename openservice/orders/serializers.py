@@ -38,6 +38,8 @@ def line_dict(line: OrderLine, *, show_cost: bool) -> dict:
         "is_billable": line.is_billable,
         "status": line.status,
         "executed_on": line.executed_on,
+        "agreement_line_id": line.agreement_line_id,
+        "occurrence_on": line.occurrence_on,
     }
 
 
@@ -53,7 +55,7 @@ def order_dict(order: ServiceOrder, *, show_cost: bool, now: datetime) -> dict:
         "origin": order.origin,
         "customer_id": order.customer_id,
         "site_id": order.site_id,
-        "agreement_id": None,
+        "agreement_id": order.agreement_id,
         "description": order.description,
         "currency": order.currency,
         "reported_at": order.reported_at,

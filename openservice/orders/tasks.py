@@ -1,9 +1,10 @@
 """Job entry points: plain functions a scheduler calls (cron through `openservice sla-scan`, or a
 Celery beat schedule wrapping them with `app.task(sla_scan_task)`); each calls a service."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from openservice.orders.services import orders_sla_recompute, sla_scan
+from openservice.orders.services.generation import orders_generate_from_agreements
 from openservice.orders.services.sla import open_clocks
 
 
@@ -24,3 +25,18 @@ def sla_recompute_task(
     if calendar_id is not None:
         orders = orders.filter(sla_policy__calendar_id=calendar_id)
     return orders_sla_recompute(orders=orders, now=now)
+
+
+def generate_orders_task(
+    *, date_to: date, date_from: date | None = None, continuous: bool = True
+) -> dict:
+    """Generate agreement orders up to `date_to` (nightly: `continuous` fills every gap since
+    each line's last generated occurrence, so a missed night is caught up). Idempotent."""
+    result = orders_generate_from_agreements(
+        date_from=date_from, date_to=date_to, continuous=continuous
+    )
+    return {
+        "orders_created": result.orders_created,
+        "lines_created": result.lines_created,
+        "conflicts": len(result.conflicts),
+    }
