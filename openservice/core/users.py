@@ -28,3 +28,14 @@ def latest_users(*, limit: int = 8):
 
 def user_count() -> int:
     return get_user_model().objects.count()
+
+
+def users_with_roles(*roles):
+    """Active users holding any of the roles, by name (pickers such as an agreement's
+    responsible person)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[role.value for role in roles])
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )

@@ -6,14 +6,17 @@ Runs in one transaction: a failure leaves the database as it was.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from openservice.agreements import selectors as agreement_selectors
+from openservice.agreements import services as agreement_services
 from openservice.calendars import arithmetic
 from openservice.calendars import selectors as calendar_selectors
 from openservice.calendars import services as calendar_services
@@ -30,6 +33,7 @@ from openservice.equipment import services as equipment_services
 from openservice.equipment.tree import flatten
 from openservice.orders import selectors as order_selectors
 from openservice.orders import services as order_services
+from openservice.orders.services.generation import orders_generate_from_agreements
 from openservice.sla import selectors as sla_selectors
 from openservice.sla import services as sla_services
 from openservice.workforce import selectors as workforce_selectors
@@ -40,8 +44,9 @@ from openservice.workforce import services as workforce_services
 class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
 
-    def add(self, kind: str) -> None:
-        self.created[kind] = self.created.get(kind, 0) + 1
+    def add(self, kind: str, count: int = 1) -> None:
+        if count:
+            self.created[kind] = self.created.get(kind, 0) + count
 
     @property
     def total(self) -> int:
@@ -161,6 +166,7 @@ def load_demo() -> LoadReport:
     _load_equipment(admin, report)
     _load_orders(staff["manager"], admin, report)
     _load_sla_showcase(staff["manager"], admin, report)
+    _load_agreements(staff["manager"], admin, report)
     order_services.sla_scan()
     return report
 
@@ -537,3 +543,161 @@ def _order_lines(manager, order, technician, items, objects) -> None:
     order_services.order_line_add(
         order=order, by=manager, kind="fee", quantity=Decimal(1), item=items["FEE-TRAVEL"]
     )
+
+
+# What each demo status is reached by (an expired agreement is expired by `agreements_expire`).
+AGREEMENT_STATUS_ACTIONS = {
+    "draft": [],
+    "active": ["activate"],
+    "suspended": ["activate", "suspend"],
+    "cancelled": ["activate", "cancel"],
+    "expired": ["activate"],
+}
+
+
+def _load_agreements(manager, admin, report: LoadReport) -> None:
+    """Template groups and templates, the customers' agreements in every status (the expired
+    one renewed), then the orders of the active agreements for the next months, as the
+    scheduled generation would make them. Dates follow today: agreements start on the first
+    day of a month counted from the current one."""
+    today = timezone.localdate()
+    refs = {
+        "task": {task.code: task for task in catalog_selectors.task_list(user=admin)},
+        "item": {item.sku: item for item in catalog_selectors.item_list(user=admin)},
+        "technician": {
+            technician.user.username: technician
+            for technician in workforce_selectors.technician_list(user=admin)
+            if technician.user_id
+        },
+    }
+    _load_templates(manager, admin, refs, today.replace(month=1, day=1), report)
+    _load_customer_agreements(manager, admin, refs, today.replace(day=1), report)
+    agreement_services.agreements_expire(today=today)
+    result = orders_generate_from_agreements(
+        date_from=today,
+        date_to=today + relativedelta(months=data.AGREEMENT_GENERATION_MONTHS),
+    )
+    report.add("generated orders", result.orders_created)
+
+
+def _line_fields(code: str, changes: dict, refs: dict) -> dict:
+    """An AGREEMENT_LINES entry (with the agreement's changes) as `agreement_line_create`
+    arguments."""
+    fields = {**data.AGREEMENT_LINES[code], **changes}
+    for name in ("task", "item"):
+        if name in fields:
+            fields[name] = refs[name][fields[name]]
+    for name in ("quantity", "unit_price"):
+        if name in fields:
+            fields[name] = Decimal(fields[name])
+    for name in ("earliest_time", "latest_time"):
+        if name in fields:
+            fields[name] = time.fromisoformat(fields[name])
+    return fields
+
+
+def _covered_tasks(codes, refs: dict) -> list:
+    """The tasks the lines name, once each, with their notes."""
+    tasks = {data.AGREEMENT_LINES[code].get("task") for code in codes} - {None}
+    return [
+        (refs["task"][task], *data.AGREEMENT_TASK_NOTES.get(task, ("", "")))
+        for task in sorted(tasks)
+    ]
+
+
+def _load_templates(manager, admin, refs: dict, starts_on: date, report: LoadReport) -> None:
+    groups = {group.code: group for group in agreement_selectors.template_group_list(user=admin)}
+    for code, name, parent in data.TEMPLATE_GROUPS:
+        if code not in groups:
+            groups[code] = agreement_services.template_group_create(
+                by=admin, code=code, name=name, parent=groups[parent] if parent else None
+            )
+            report.add("template groups")
+    existing = {
+        (template.template_group_id, template.description)
+        for template in agreement_selectors.agreement_list(user=admin, is_template=True)
+    }
+    for group, description, grouping, codes in data.AGREEMENT_TEMPLATES:
+        if (groups[group].pk, description) in existing:
+            continue
+        template = agreement_services.agreement_create(
+            by=manager,
+            description=description,
+            starts_on=starts_on,
+            grouping=grouping,
+            template_group=groups[group],
+            tasks=_covered_tasks(codes, refs),
+        )
+        for code in codes:
+            agreement_services.agreement_line_create(
+                agreement=template, by=manager, **_line_fields(code, {}, refs)
+            )
+        report.add("agreement templates")
+
+
+def _load_customer_agreements(
+    manager, admin, refs: dict, this_month: date, report: LoadReport
+) -> None:
+    customers = {c.name: c for c in customer_selectors.customer_list(user=admin)}
+    existing = {
+        (agreement.customer_id, agreement.description)
+        for agreement in agreement_selectors.agreement_list(user=admin, is_template=False)
+        if agreement.renewed_from_id is None
+    }
+    objects_at = {}
+    for obj in equipment_selectors.object_list(user=admin).order_by("pk"):
+        objects_at.setdefault(obj.site_id, []).append(obj)
+    policies = {policy.name: policy for policy in sla_selectors.policy_list(user=admin)}
+    calendars = {c.name: c for c in calendar_selectors.calendar_list(user=admin)}
+    technicians = refs["technician"]
+    for spec in data.AGREEMENTS:
+        customer = customers[spec["customer"]]
+        if (customer.pk, spec["description"]) in existing:
+            continue
+        sites = customer_selectors.site_list(user=admin, customer_id=customer.pk).order_by("pk")
+        site = list(sites)[spec.get("site", 1) - 1]
+        starts_on = this_month + relativedelta(months=spec["start"])
+        ends_on = None
+        if spec["months"] is not None:
+            ends_on = starts_on + relativedelta(months=spec["months"]) - timedelta(days=1)
+        covered = [o for o in objects_at.get(site.pk, []) if o.group.code in spec["objects"]]
+        agreement = agreement_services.agreement_create(
+            by=manager,
+            customer=customer,
+            site=site,
+            description=spec["description"],
+            note=spec.get("note", ""),
+            starts_on=starts_on,
+            ends_on=ends_on,
+            sla_policy=policies.get(spec.get("sla")),
+            calendar=calendars.get(spec.get("calendar")),
+            preferred_technician=technicians.get(spec.get("technician")),
+            responsible=manager,
+            grouping=spec.get("grouping", "agreement"),
+            objects=[(o, *data.AGREEMENT_OBJECT_NOTES[o.group.code]) for o in covered],
+            tasks=_covered_tasks([line[0] for line in spec["lines"]], refs),
+        )
+        for code, group, technician, offset, *changes in spec["lines"]:
+            fields = _line_fields(code, changes[0] if changes else {}, refs)
+            targets = [o for o in covered if o.group.code == group] if group else [None]
+            for obj in targets:
+                agreement_services.agreement_line_create(
+                    agreement=agreement,
+                    by=manager,
+                    object=obj,
+                    technician=technicians.get(technician),
+                    starts_on=starts_on + timedelta(days=offset),
+                    **fields,
+                )
+        status = spec.get("status", "active")
+        for action in AGREEMENT_STATUS_ACTIONS[status]:
+            agreement = agreement_services.agreement_change_status(
+                agreement=agreement, by=manager, action=action
+            )
+        report.add("service agreements")
+        if spec.get("renew"):
+            renewal = agreement_services.agreement_renew(agreement=agreement, by=manager)
+            agreement_services.agreement_change_status(
+                agreement=renewal, by=manager, action="activate"
+            )
+            report.add("service agreements")

@@ -33,7 +33,7 @@ from openservice.orders.errors import (
 from openservice.orders.models import OrderLine, ServiceOrder, Stage, StageChange
 from openservice.orders.services.common import bump_version, lock_order, require_editable
 from openservice.orders.services.sla import order_sla_refresh
-from openservice.sla.selectors import policy_for_order
+from openservice.sla.selectors import policy_by_id, policy_for_order
 
 ORDER_FIELDS = (
     "agreement",
@@ -117,7 +117,9 @@ def order_create(
     if sla_policy is not None and not sla_policy.is_active:
         raise SlaPolicyInactive(policy_id=sla_policy.pk)
     policy = sla_policy or policy_for_order(
-        customer=customer, agreement_policy=agreement.sla_policy if agreement else None
+        customer=customer,
+        # Read fresh: the caller's agreement may carry a policy deactivated since it was read.
+        agreement_policy=policy_by_id(agreement.sla_policy_id) if agreement else None,
     )
     stage = initial_stage()
     order = ServiceOrder(

@@ -110,6 +110,8 @@ LINE_FIELDS = {
     "is_billable",
     "status",
     "executed_on",
+    "agreement_line_id",
+    "occurrence_on",
 }
 
 
@@ -626,6 +628,8 @@ def test_an_order_is_output_with_exactly_its_documented_fields(world, manager, a
             "is_billable": True,
             "status": "open",
             "executed_on": "2025-05-02",
+            "agreement_line_id": None,
+            "occurrence_on": None,
         }
     ]
     assert set(body["lines"][0]) == LINE_FIELDS

@@ -27,9 +27,14 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from openservice.agreements import services as agreement_services
 from openservice.calendars.services import calendar_create, calendar_update
 from openservice.core.models import NumberSequence
-from openservice.customers.tests.factories import AgreementGroupFactory, CustomerFactory
+from openservice.customers.tests.factories import (
+    AgreementGroupFactory,
+    CustomerFactory,
+    SiteFactory,
+)
 from openservice.orders import services
 from openservice.orders.errors import (
     NoSla,
@@ -371,6 +376,17 @@ def tiers(manager, sla):
     )
     assignment_create(by=manager, policy=tiers.customer_policy, customer=customer)
     assignment_create(by=manager, policy=tiers.group_policy, agreement_group=group)
+    tiers.agreement = agreement_services.agreement_create(
+        by=manager,
+        customer=customer,
+        site=SiteFactory(customer=customer),
+        description="Care",
+        starts_on=date(2000, 1, 1),
+        sla_policy=tiers.agreement_policy,
+    )
+    tiers.agreement = agreement_services.agreement_change_status(
+        agreement=tiers.agreement, by=manager, action="activate"
+    )
     return tiers
 
 
@@ -379,11 +395,8 @@ def test_policy_precedence_at_creation(sla, manager, tiers):
         return new_order(sla.wall, manager, customer=customer, **extra).sla_policy
 
     assert policy_of(sla_policy=tiers.explicit) == tiers.explicit
-    assert (
-        policy_of(sla_policy=tiers.explicit, agreement_policy=tiers.agreement_policy)
-        == tiers.explicit
-    )
-    assert policy_of(agreement_policy=tiers.agreement_policy) == tiers.agreement_policy
+    assert policy_of(sla_policy=tiers.explicit, agreement=tiers.agreement) == tiers.explicit
+    assert policy_of(agreement=tiers.agreement) == tiers.agreement_policy
     assert policy_of() == tiers.customer_policy
     # Another customer of the group takes the group's; a customer with neither the default.
     assert policy_of(customer=CustomerFactory(agreement_group=tiers.group)) == tiers.group_policy
@@ -393,8 +406,8 @@ def test_policy_precedence_at_creation(sla, manager, tiers):
     def deactivate(policy):
         return policy_set_active(policy=policy, by=manager, is_active=False)
 
-    inactive_agreement_policy = deactivate(tiers.agreement_policy)
-    assert policy_of(agreement_policy=inactive_agreement_policy) == tiers.customer_policy
+    deactivate(tiers.agreement_policy)
+    assert policy_of(agreement=tiers.agreement) == tiers.customer_policy
     deactivate(tiers.customer_policy)
     assert policy_of() == tiers.group_policy
     deactivate(tiers.group_policy)

@@ -2,10 +2,11 @@
 stored clocks recomputed in the same transaction; targets replaced; refused deletes; which policy
 a new order takes."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
+from openservice.agreements import services as agreement_services
 from openservice.calendars.services import calendar_create
 from openservice.core.errors import InvalidInput
 from openservice.core.events import subscribe, unsubscribe
@@ -294,7 +295,18 @@ def test_a_new_order_takes_the_most_specific_active_policy(manager):
     assert taken() == for_group
     assignment = services.assignment_create(by=None, policy=for_customer, customer=customer)
     assert taken() == for_customer
-    assert taken(agreement_policy=explicit) == explicit  # the agreement's wins
+    under_agreement = agreement_services.agreement_create(
+        by=None,
+        customer=customer,
+        site=site,
+        description="Care",
+        starts_on=date(2020, 1, 1),
+        sla_policy=explicit,
+    )
+    under_agreement = agreement_services.agreement_change_status(
+        agreement=under_agreement, by=None, action="activate"
+    )
+    assert taken(agreement=under_agreement) == explicit  # the agreement's wins
     assert taken(sla_policy=explicit) == explicit
     services.policy_set_active(policy=for_customer, by=None, is_active=False)
     assert taken() == for_group  # inactive policies are passed over
