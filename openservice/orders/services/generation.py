@@ -390,9 +390,15 @@ def _write(batch: _Batch, *, by, stage, now: datetime) -> GenerationResult:
             _order_line(order.pk, o, lines_by_id[o.line_id], order.currency)
             for o in visit.occurrences
         )
+        # The order entered its initial stage when it was generated (at the visit, for a visit
+        # in the past); its SLA clock starts at the visit whatever happens to it before.
         stage_rows.append(
             StageChange(
-                order_id=order.pk, from_stage=None, to_stage=stage, by=by, at=order.reported_at
+                order_id=order.pk,
+                from_stage=None,
+                to_stage=stage,
+                by=by,
+                at=min(order.reported_at, now),
             )
         )
         clock = batch.clocks.get(id(order))

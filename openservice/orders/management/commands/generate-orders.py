@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from openservice.core.errors import DomainError, InvalidInput
-from openservice.orders.services.generation import orders_generate_from_agreements
+from openservice.orders.services.generation import BATCH_SIZE, orders_generate_from_agreements
 
 
 def _one_line_error(message: str):
@@ -54,6 +54,12 @@ class Command(BaseCommand):
             help="Only lines of this kind (repeat for several)",
         )
         parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help=f"Agreements per transaction (default {BATCH_SIZE})",
+        )
+        parser.add_argument(
             "--continuous",
             action="store_true",
             help="Each line from the day after its last generated occurrence",
@@ -62,6 +68,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         date_from = _date("--from", options["date_from"])
         date_to = _date("--to", options["date_to"])
+        if options["batch_size"] < 1:
+            _one_line_error("--batch-size must be at least 1")
         bar = tqdm(total=0, unit="agreement", file=sys.stderr, disable=not sys.stderr.isatty())
 
         def progress(done: int, total: int) -> None:
@@ -75,6 +83,7 @@ class Command(BaseCommand):
                 agreements=options["agreements"],
                 kinds=options["kinds"],
                 continuous=options["continuous"],
+                batch_size=options["batch_size"],
                 progress=progress,
             )
         except InvalidInput as exc:
