@@ -5,7 +5,8 @@ share a date. Each occurrence may move inside its window (already clipped to its
 and the agreement's validity), and the plan:
 
 1. puts an occurrence on an existing order of the same key whose date lies in its window (a
-   visit that costs nothing more), the closest one, ties to the earlier date;
+   visit that costs nothing more), the closest one, ties to the earlier date (an order on a
+   closed day takes only occurrences of that day that have no open day to move to);
 2. keeps an occurrence whose window holds no open day on its own date, in a visit flagged
    `calendar_conflict`;
 3. covers the rest with as few visits as possible, all on open days: sorted by the end of their
@@ -113,11 +114,16 @@ def plan(
 def _join_existing(
     occurrence: Occurrence, existing: list[Existing], dates: list[date], open_days: _OpenDays
 ) -> Existing | None:
+    """The closest existing order in the window (ties to the earlier date, then the lower id).
+    A closed day is joined only by an occurrence of that very day whose window has no open day
+    at all: the order of an earlier calendar conflict on the same date."""
     best, best_rank = None, None
-    for order in existing[
-        bisect_left(dates, occurrence.first) : bisect_right(dates, occurrence.last)
-    ]:
-        if not (open_days(order.on) or order.on == occurrence.on):
+    window = existing[bisect_left(dates, occurrence.first) : bisect_right(dates, occurrence.last)]
+    for order in window:
+        if not open_days(order.on) and not (
+            order.on == occurrence.on
+            and open_days.latest(occurrence.first, occurrence.last) is None
+        ):
             continue
         rank = (abs((order.on - occurrence.on).days), order.on, order.order_id)
         if best_rank is None or rank < best_rank:

@@ -7,6 +7,7 @@ arithmetic clamped to the month's length, without dateutil) and with the full se
 
 import calendar
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -168,9 +169,9 @@ def test_ends_on_clips_the_series_inclusively():
         date(2027, 1, 15),
         date(2027, 1, 22),
     ]
-    assert occurrences(Rule(date(2027, 1, 1), WEEK, ends_on=date(2027, 1, 21)), date(2027, 1, 1), FAR)[
-        -1
-    ] == date(2027, 1, 15)
+    assert occurrences(
+        Rule(date(2027, 1, 1), WEEK, ends_on=date(2027, 1, 21)), date(2027, 1, 1), FAR
+    )[-1] == date(2027, 1, 15)
 
 
 def test_nothing_occurs_before_the_start_or_in_an_empty_range():
@@ -324,7 +325,7 @@ def test_min_gap_days_holds_for_every_month_end_start_and_interval():
                     rule = Rule(day, unit, every)
                     gap = min_gap_days(unit, every)
                     series = [occurrence(rule, n) for n in range(9 if unit == MONTH else 5)]
-                    for earlier, later in zip(series, series[1:], strict=False):
+                    for earlier, later in pairwise(series):
                         assert (later - earlier).days >= gap, (rule, earlier, later)
         day += timedelta(days=1)
 
@@ -378,7 +379,7 @@ def test_occurrences_are_in_range_in_validity_increasing_and_consecutive(case):
         assert start <= day <= end
         assert rule.starts_on <= day
         assert rule.ends_on is None or day <= rule.ends_on
-    assert all(a < b for a, b in zip(found, found[1:], strict=False))
+    assert all(a < b for a, b in pairwise(found))
     if rule.unit == ONCE:
         assert found in ([], [rule.starts_on])
         return

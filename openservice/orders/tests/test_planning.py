@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openservice.agreements.recurrence import (
-    DAYS,
     EXACT,
     MONTH,
     SAME_WEEK,
@@ -123,14 +122,20 @@ def test_days_window_moves_a_sunday_occurrence_on_to_monday():
 
 def test_saturday_and_sunday_occurrences_share_one_visit_on_the_earlier_of_two_equal_days():
     # Friday moves them 1 + 2 days, Monday 2 + 1: a tie, so the earlier day.
-    visits = plan([occ(1, day(5), before=2, after=2), occ(2, day(6), before=2, after=2)], is_open=weekdays)
+    visits = plan(
+        [occ(1, day(5), before=2, after=2), occ(2, day(6), before=2, after=2)], is_open=weekdays
+    )
     assert summary(visits) == [(day(4), "agreement", [1, 2], None, False)]
 
 
 def test_a_visit_moves_to_the_open_day_closest_to_all_its_members():
     # Greedy opens the visit on Friday (the latest open day of the first window to end); every
     # member's window holds Monday to Friday, and Tuesday moves them fewest days in total.
-    members = [occ(1, day(0), after=4), occ(2, day(1), before=1, after=5), occ(3, day(2), before=2, after=3)]
+    members = [
+        occ(1, day(0), after=4),
+        occ(2, day(1), before=1, after=5),
+        occ(3, day(2), before=2, after=3),
+    ]
     visits = plan(members, is_open=weekdays)
     assert summary(visits) == [(day(1), "agreement", [1, 2, 3], None, False)]
 
@@ -202,7 +207,12 @@ def test_an_existing_order_of_another_key_or_outside_the_window_is_not_joined():
 
 def test_several_occurrences_join_one_existing_order_and_the_rest_get_new_visits():
     visits = plan(
-        [occ(1, day(0), after=2), occ(2, day(2)), occ(3, day(1), before=1, after=1), occ(4, day(9))],
+        [
+            occ(1, day(0), after=2),
+            occ(2, day(2)),
+            occ(3, day(1), before=1, after=1),
+            occ(4, day(9)),
+        ],
         is_open=always,
         existing=[Existing(10, "agreement", day(2))],
     )
@@ -212,17 +222,18 @@ def test_several_occurrences_join_one_existing_order_and_the_rest_get_new_visits
     ]
 
 
-def test_an_existing_order_on_a_closed_day_is_joined_only_by_an_occurrence_on_that_day():
+def test_an_existing_order_on_a_closed_day_is_joined_only_by_an_occurrence_stuck_on_it():
     saturday = day(5)
     existing = [Existing(10, "agreement", saturday)]
     visits = plan(
-        [occ(1, saturday, before=1, after=1), occ(2, day(4), after=1)],
+        # 1 could move to Friday; 3 is on Saturday with no open day in its window.
+        [occ(1, saturday, before=1, after=1), occ(2, day(4), after=1), occ(3, saturday)],
         is_open=weekdays,
         existing=existing,
     )
     assert summary(visits) == [
-        (day(4), "agreement", [2], None, False),
-        (saturday, "agreement", [1], 10, False),
+        (day(4), "agreement", [1, 2], None, False),
+        (saturday, "agreement", [3], 10, False),
     ]
 
 
@@ -325,12 +336,14 @@ def _span(first: date, last: date):
 
 
 def _eligible(o: Occurrence, existing: list[Existing], open_days) -> list[Existing]:
-    """The existing orders an occurrence may join: same key, in its window, on an open day or on
-    the occurrence's own date."""
+    """The existing orders an occurrence may join: same key, in its window, on an open day, or
+    on the occurrence's own date when its window has no open day."""
     return [
         e
         for e in existing
-        if e.key == o.key and o.first <= e.on <= o.last and (e.on in open_days or e.on == o.on)
+        if e.key == o.key
+        and o.first <= e.on <= o.last
+        and (e.on in open_days or (e.on == o.on and not _has_open_day(o, open_days)))
     ]
 
 
@@ -361,7 +374,7 @@ def _is_new(visit: Visit) -> bool:
     return visit.order_id is None and not visit.calendar_conflict
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(agreements())
 def test_every_occurrence_is_in_exactly_one_visit_of_its_key_inside_its_window(case):
     occurrences_, open_days, existing = case
@@ -376,7 +389,7 @@ def test_every_occurrence_is_in_exactly_one_visit_of_its_key_inside_its_window(c
     assert visits == sorted(visits, key=lambda v: (v.on, v.key, v.order_id or 0))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(agreements())
 def test_visits_are_on_open_days_except_conflicts_which_keep_their_dates(case):
     occurrences_, open_days, existing = case
@@ -391,11 +404,13 @@ def test_visits_are_on_open_days_except_conflicts_which_keep_their_dates(case):
             assert visit.on in open_days
         else:
             # An existing order stays where it is: on a closed day only occurrences of that
-            # very day join it.
-            assert visit.on in open_days or all(m.on == visit.on for m in visit.occurrences)
+            # very day with no open day to move to join it.
+            assert visit.on in open_days or all(
+                m.on == visit.on and not _has_open_day(m, open_days) for m in visit.occurrences
+            )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(agreements())
 def test_occurrences_join_the_closest_eligible_existing_order_and_only_then(case):
     occurrences_, open_days, existing = case
@@ -413,7 +428,7 @@ def test_occurrences_join_the_closest_eligible_existing_order_and_only_then(case
             assert chosen == best
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(agreements(max_size=6))
 def test_new_visits_per_key_are_as_few_as_possible(case):
     occurrences_, open_days, existing = case
@@ -434,7 +449,7 @@ def test_new_visits_per_key_are_as_few_as_possible(case):
         assert len({v.on for v in new}) == len(new)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(agreements())
 def test_a_new_visit_sits_on_the_open_day_its_members_move_least_to(case):
     occurrences_, open_days, existing = case
@@ -450,7 +465,7 @@ def test_a_new_visit_sits_on_the_open_day_its_members_move_least_to(case):
         assert min(moved)[1] == visit.on
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(agreements(), st.randoms(use_true_random=False))
 def test_the_plan_is_the_same_for_any_order_of_the_input(case, shuffler):
     occurrences_, open_days, existing = case
