@@ -15,7 +15,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from itertools import chain
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -31,7 +33,9 @@ from openservice.agreements.selectors import (
 )
 from openservice.agreements.services import agreements_lock_for_generation
 from openservice.calendars.selectors import arithmetic_of
+from openservice.core.bulk import Table, insert_rows
 from openservice.core.errors import InvalidInput
+from openservice.core.models import AuditEvent
 from openservice.core.services import audit_many, sequence_take
 from openservice.orders import planning
 from openservice.orders.errors import (
@@ -232,14 +236,16 @@ def _plans(agreements, request: Request, stage_id: int, lock: bool):
     pending = _pending_lines(agreements, request)
     occurrences = _occurrences(pending)
     existing = _joinable(occurrences.keys(), occurrences, stage_id, lock)
+    calendars: dict[int | None, tuple] = {}  # calendar id -> (arithmetic, is_open), per batch
     for agreement in agreements:
         if agreement.pk not in occurrences:
             continue
-        calendar = arithmetic_of(agreement.calendar)
+        if agreement.calendar_id not in calendars:
+            calendar = arithmetic_of(agreement.calendar)
+            calendars[agreement.calendar_id] = (calendar, cache(_is_open(calendar)))
+        calendar, is_open = calendars[agreement.calendar_id]
         visits = planning.plan(
-            occurrences[agreement.pk],
-            is_open=_is_open(calendar),
-            existing=existing.get(agreement.pk, ()),
+            occurrences[agreement.pk], is_open=is_open, existing=existing.get(agreement.pk, ())
         )
         yield agreement, calendar, visits
 
@@ -280,7 +286,27 @@ def _visit_times(visit, lines_by_id, calendar) -> tuple[datetime, datetime | Non
     )
 
 
-def _order_line(order_id: int, occurrence, line, currency: str) -> OrderLine:
+_LINE_VALUE_FIELDS = (
+    "kind",
+    "description",
+    "task_id",
+    "object_id",
+    "technician_id",
+    "item_id",
+    "quantity",
+    "unit",
+    "unit_cost",
+    "unit_price",
+    "net_amount",
+    "cost_amount",
+    "is_billable",
+)
+
+
+def _line_values(line, currency: str) -> dict:
+    """What every order line generated from an agreement line carries (computed once per line
+    and batch): prices from the agreement line, else the item; costs from the item or the
+    technician; amounts rounded once, as order_line_add does."""
     fields = {
         "kind": line.kind,
         "task": line.task,
@@ -296,65 +322,75 @@ def _order_line(order_id: int, occurrence, line, currency: str) -> OrderLine:
     if line.unit_price is not None:
         fields["unit_price"] = line.unit_price
     fields = _defaults(fields)
-    if fields.get("description") is None and line.task is not None:
+    if not fields.get("description") and line.task is not None:
         fields["description"] = line.task.name
-    result = OrderLine(
-        order_id=order_id,
-        quantity=line.quantity,
-        agreement_line_id=line.pk,
-        occurrence_on=occurrence.on,
-        **fields,
-    )
-    _amounts(result, currency)
-    return result
+    built = OrderLine(quantity=line.quantity, **fields)
+    _amounts(built, currency)
+    return {name: getattr(built, name) for name in _LINE_VALUE_FIELDS}
+
+
+class _Clocked(NamedTuple):
+    """What the SLA clock reads of an order."""
+
+    reported_at: datetime
+    priority: str
+
+
+@dataclass
+class _New:
+    """An order to create for a visit."""
+
+    visit: planning.Visit
+    agreement: object
+    lines_by_id: dict
+    values: dict
+    clock: object
 
 
 @dataclass
 class _Batch:
-    """Everything one batch writes, gathered before the bulk inserts."""
+    """Everything one batch writes, gathered before the inserts."""
 
-    orders: list[ServiceOrder] = field(default_factory=list)
-    visits: list[tuple] = field(default_factory=list)  # (order, visit, agreement, lines_by_id)
+    new: list[_New] = field(default_factory=list)
     joined: list[tuple] = field(default_factory=list)  # (order_id, visit, agreement, lines_by_id)
-    clocks: dict[int, object] = field(default_factory=dict)  # id(order) -> Clock
 
 
-def _new_order(agreement, visit, lines_by_id, calendar, stage, policy, measures, now):
+def _new_order(agreement, visit, lines_by_id, calendar, stage, policy, measures, now) -> _New:
     reported_at, requested_start, requested_end = _visit_times(visit, lines_by_id, calendar)
     key_id = _key_id(visit.key)
-    site = agreement.site
+    site_id = agreement.site_id
     technician_id = agreement.preferred_technician_id
     if agreement.grouping == "object" and key_id is not None:
         obj = lines_by_id[visit.occurrences[0].line_id].object
-        site = obj.site if obj.site_id else site
+        site_id = obj.site_id or site_id
     if agreement.grouping == "technician":
         technician_id = key_id
-    order = ServiceOrder(
-        customer_id=agreement.customer_id,
-        site=site,
-        agreement_id=agreement.pk,
-        description=agreement.description,
-        priority=ServiceOrder.Priority.NORMAL,
-        stage=stage,
-        origin=ServiceOrder.Origin.AGREEMENT,
-        currency=agreement.currency,
-        reported_at=reported_at,
-        service_on=visit.on,
-        requested_start=requested_start,
-        requested_end=requested_end,
-        calendar_conflict=visit.calendar_conflict,
-        generation_key=visit.key,
-        preferred_technician_id=technician_id,
-        responsible_id=agreement.responsible_id,
-        sla_policy=policy,
-    )
+    priority = ServiceOrder.Priority.NORMAL
     clock = None
     if policy is not None:
         history = [sla_clock.StageEntry(reported_at, stage.sla_clock, stage.category)]
-        clock = clock_of(order, measures.get(policy.pk), history)
-    for name, value in _fields(clock, now).items():
-        setattr(order, name, value)
-    return order, clock
+        clock = clock_of(_Clocked(reported_at, priority), measures.get(policy.pk), history)
+    values = {
+        "customer_id": agreement.customer_id,
+        "site_id": site_id,
+        "agreement_id": agreement.pk,
+        "description": agreement.description,
+        "priority": priority,
+        "stage_id": stage.pk,
+        "origin": ServiceOrder.Origin.AGREEMENT,
+        "currency": agreement.currency,
+        "reported_at": reported_at,
+        "service_on": visit.on,
+        "requested_start": requested_start,
+        "requested_end": requested_end,
+        "calendar_conflict": visit.calendar_conflict,
+        "generation_key": visit.key,
+        "preferred_technician_id": technician_id,
+        "responsible_id": agreement.responsible_id,
+        "sla_policy_id": policy.pk if policy is not None else None,
+        **_fields(clock, now),
+    }
+    return _New(visit, agreement, lines_by_id, values, clock)
 
 
 def _relations(agreement, visit, lines_by_id) -> tuple[set[int], set[int]]:
@@ -377,82 +413,91 @@ def _relations(agreement, visit, lines_by_id) -> tuple[set[int], set[int]]:
 
 
 def _write(batch: _Batch, *, by, stage, now: datetime) -> GenerationResult:
+    """Every row of the batch with a handful of multi-row INSERTs (core.bulk)."""
     result = GenerationResult()
-    numbers = sequence_take("service_order", len(batch.orders), prefix="WO", padding=6)
-    for order, number in zip(batch.orders, numbers, strict=True):
-        order.number = number
-    ServiceOrder.objects.bulk_create(batch.orders, batch_size=1000)
-    lines, stage_rows, events, object_rows, task_rows = [], [], [], [], []
-    through_objects = ServiceOrder.objects_covered.through
-    through_tasks = ServiceOrder.tasks.through
-    for order, visit, agreement, lines_by_id in batch.visits:
-        lines.extend(
-            _order_line(order.pk, o, lines_by_id[o.line_id], order.currency)
-            for o in visit.occurrences
-        )
+    by_id = by.pk if getattr(by, "is_authenticated", False) else None
+    orders = Table(ServiceOrder, now=now)
+    numbers = sequence_take("service_order", len(batch.new), prefix="WO", padding=6)
+    for new, number in zip(batch.new, numbers, strict=True):
+        orders.add(number=number, **new.values)
+    order_ids = orders.insert(returning="number")
+    lines, stages = Table(OrderLine, now=now), Table(StageChange, now=now)
+    events, audits = Table(SlaEvent, now=now), Table(AuditEvent, now=now)
+    object_rows, task_rows = [], []
+    line_values: dict[int, dict] = {}
+
+    def add_lines(order_id: int, visit, agreement, lines_by_id) -> None:
+        for occurrence in visit.occurrences:
+            values = line_values.get(occurrence.line_id)
+            if values is None:
+                line = lines_by_id[occurrence.line_id]
+                values = line_values[line.pk] = _line_values(line, agreement.currency)
+            lines.add(
+                order_id=order_id,
+                agreement_line_id=occurrence.line_id,
+                occurrence_on=occurrence.on,
+                **values,
+            )
+
+    for new, order_id, number in zip(batch.new, order_ids, numbers, strict=True):
+        visit, agreement = new.visit, new.agreement
+        add_lines(order_id, visit, agreement, new.lines_by_id)
         # The order entered its initial stage when it was generated (at the visit, for a visit
         # in the past); its SLA clock starts at the visit whatever happens to it before.
-        stage_rows.append(
-            StageChange(
-                order_id=order.pk,
-                from_stage=None,
-                to_stage=stage,
-                by=by,
-                at=min(order.reported_at, now),
-            )
+        stages.add(
+            order_id=order_id,
+            to_stage_id=stage.pk,
+            by_id=by_id,
+            at=min(new.values["reported_at"], now),
         )
-        clock = batch.clocks.get(id(order))
-        if clock is not None:
-            events.extend(
-                SlaEvent(order_id=order.pk, kind=kind, at=at)
-                for kind, at in clock.event_instants().items()
-                if kind in INSTANT_FIELDS
-            )
-        objects, tasks = _relations(agreement, visit, lines_by_id)
-        object_rows.extend(
-            through_objects(serviceorder_id=order.pk, serviceobject_id=pk) for pk in sorted(objects)
-        )
-        task_rows.extend(
-            through_tasks(serviceorder_id=order.pk, servicetask_id=pk) for pk in sorted(tasks)
+        if new.clock is not None:
+            for kind, at in new.clock.event_instants().items():
+                if kind in INSTANT_FIELDS:
+                    events.add(order_id=order_id, kind=kind, at=at)
+        objects, tasks = _relations(agreement, visit, new.lines_by_id)
+        object_rows.extend((order_id, pk) for pk in sorted(objects))
+        task_rows.extend((order_id, pk) for pk in sorted(tasks))
+        audits.add(
+            actor_id=by_id,
+            verb="order.generated",
+            object_type=ServiceOrder._meta.label_lower,
+            object_id=str(order_id),
+            data={"number": number, "agreement": agreement.pk},
         )
         if visit.calendar_conflict:
             result.conflicts.append(
-                {"agreement_id": agreement.pk, "order_id": order.pk, "service_on": visit.on}
+                {"agreement_id": agreement.pk, "order_id": order_id, "service_on": visit.on}
             )
     joined_ids = []
+    joined_objects = []
     for order_id, visit, agreement, lines_by_id in batch.joined:
-        currency = agreement.currency
-        lines.extend(
-            _order_line(order_id, o, lines_by_id[o.line_id], currency) for o in visit.occurrences
-        )
+        add_lines(order_id, visit, agreement, lines_by_id)
         joined_ids.append(order_id)
-        object_rows.extend(
-            through_objects(
-                serviceorder_id=order_id, serviceobject_id=lines_by_id[o.line_id].object_id
-            )
+        joined_objects.extend(
+            (order_id, lines_by_id[o.line_id].object_id)
             for o in visit.occurrences
             if lines_by_id[o.line_id].object_id
         )
-    OrderLine.objects.bulk_create(lines, batch_size=2000)
-    StageChange.objects.bulk_create(stage_rows, batch_size=2000)
-    SlaEvent.objects.bulk_create(events, batch_size=2000)
-    through_objects.objects.bulk_create(object_rows, batch_size=2000, ignore_conflicts=True)
-    through_tasks.objects.bulk_create(task_rows, batch_size=2000, ignore_conflicts=True)
+    result.lines_created = len(lines.rows)
+    for table in (lines, stages, events, audits):
+        table.insert()
+    through_objects = ServiceOrder.objects_covered.through
+    through_tasks = ServiceOrder.tasks.through
+    insert_rows(through_objects, ("serviceorder_id", "serviceobject_id"), object_rows)
+    insert_rows(through_tasks, ("serviceorder_id", "servicetask_id"), task_rows)
     if joined_ids:
+        # Lines that join an order bring their objects along (those not related yet).
+        through_objects.objects.bulk_create(
+            [
+                through_objects(serviceorder_id=order_id, serviceobject_id=object_id)
+                for order_id, object_id in joined_objects
+            ],
+            ignore_conflicts=True,
+        )
         ServiceOrder.objects.filter(pk__in=joined_ids).update(
             version=F("version") + 1, updated_at=now
         )
-    audit_many(
-        by,
-        "order.generated",
-        ServiceOrder,
-        [
-            (order.pk, {"number": order.number, "agreement": order.agreement_id})
-            for order in batch.orders
-        ],
-    )
-    result.orders_created = len(batch.orders)
-    result.lines_created = len(lines)
+    result.orders_created = len(order_ids)
     result.orders_joined = len(joined_ids)
     return result
 
@@ -484,13 +529,18 @@ def _generate_batch(
             if visit.order_id is not None:
                 batch.joined.append((visit.order_id, visit, agreement, lines_by_id))
                 continue
-            order, clock = _new_order(
-                agreement, visit, lines_by_id, calendar, stage, chosen[agreement.pk], measures, now
+            batch.new.append(
+                _new_order(
+                    agreement,
+                    visit,
+                    lines_by_id,
+                    calendar,
+                    stage,
+                    chosen[agreement.pk],
+                    measures,
+                    now,
+                )
             )
-            batch.orders.append(order)
-            batch.visits.append((order, visit, agreement, lines_by_id))
-            if clock is not None:
-                batch.clocks[id(order)] = clock
     written = _write(batch, by=by, stage=stage, now=now)
     written.agreements = result.agreements
     if written.orders_created or written.orders_joined:
