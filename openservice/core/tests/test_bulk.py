@@ -1,0 +1,62 @@
+"""core.bulk: multi-row inserts store what the ORM would, and give the ids back in row order."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from django.db import connection
+
+from openservice.core.bulk import Table, insert_rows
+from openservice.core.models import AuditEvent, NumberSequence
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ids_come_back_in_the_order_of_the_rows_across_statements(monkeypatch):
+    monkeypatch.setattr("openservice.core.bulk.MAX_PARAMETERS", 8)  # 2 rows a statement
+    codes = [f"seq-{n}" for n in (5, 1, 4, 2, 3)]
+
+    ids = insert_rows(
+        NumberSequence,
+        ("code", "prefix", "next_number", "padding"),
+        [(code, "", 1, 5) for code in codes],
+        returning="code",
+    )
+
+    assert [NumberSequence.objects.get(pk=pk).code for pk in ids] == codes
+    assert insert_rows(NumberSequence, ("code",), []) == []
+
+
+def test_a_table_fills_defaults_and_stamps_instants_as_the_orm_reads_them():
+    now = datetime(2027, 3, 28, 0, 59, 59, 123456, tzinfo=UTC)
+    helsinki = timezone(timedelta(hours=3))
+    table = Table(AuditEvent, now=now)
+    table.add(verb="x.done", object_type="core.thing", object_id="7", data={"a": [1, "b"]})
+    table.add(
+        verb="x.again",
+        object_type="core.thing",
+        object_id="8",
+        at=datetime(2027, 3, 28, 4, 0, tzinfo=helsinki),
+    )
+
+    table.insert()
+
+    first, second = AuditEvent.objects.order_by("pk")
+    assert (first.verb, first.actor_id, first.data, first.at) == (
+        "x.done",
+        None,
+        {"a": [1, "b"]},
+        now,
+    )
+    assert second.at == datetime(2027, 3, 28, 1, 0, tzinfo=UTC)
+    assert second.data == {}
+    assert table.rows == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite adapter refuses naive times")
+def test_a_naive_instant_is_refused_on_sqlite():
+    with pytest.raises(ValueError):
+        insert_rows(
+            AuditEvent,
+            ("verb", "object_type", "object_id", "data", "at"),
+            [("v", "t", "1", "{}", datetime(2027, 1, 1))],
+        )
