@@ -2,6 +2,7 @@
 agreement (administrators too); technicians and customers see none (they see the orders)."""
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from openservice.agreements.models import (
     AgreementLine,
@@ -10,7 +11,7 @@ from openservice.agreements.models import (
     ServiceAgreement,
     TemplateGroup,
 )
-from openservice.core.errors import NotFound
+from openservice.core.errors import InvalidInput, NotFound
 from openservice.core.roles import Role, has_role
 from openservice.core.selectors import text_search
 
@@ -182,3 +183,20 @@ def templates_exist(agreement_ids) -> list[int]:
             pk__in=list(agreement_ids), template_group__isnull=False
         ).values_list("pk", flat=True)
     )
+
+
+def lines_of(agreement: ServiceAgreement, line_ids=None) -> list[AgreementLine]:
+    """An agreement's lines (all, or the listed ones; an id that is not one of its lines is a
+    422 on `line_ids`), for copying into another agreement or an order."""
+    lines = list(
+        agreement.lines.select_related("task", "object", "technician", "item").order_by("pk")
+    )
+    if line_ids is None:
+        return lines
+    wanted = set(line_ids)
+    missing = wanted - {line.pk for line in lines}
+    if missing:
+        raise InvalidInput(
+            {"line_ids": [_("Lines %s are not lines of that agreement.") % sorted(missing)]}
+        )
+    return [line for line in lines if line.pk in wanted]

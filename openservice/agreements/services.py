@@ -36,6 +36,7 @@ from openservice.agreements.models import (
     ServiceAgreement,
     TemplateGroup,
 )
+from openservice.agreements.selectors import lines_of
 from openservice.core.errors import InvalidInput
 from openservice.core.services import (
     audit,
@@ -353,7 +354,8 @@ def _check_line(agreement: ServiceAgreement, line: AgreementLine) -> None:
 def _line_defaults(fields: dict) -> dict:
     item = fields.get("item")
     if item is not None:
-        fields.setdefault("description", item.name)
+        if not fields.get("description"):
+            fields["description"] = item.name
         if not fields.get("unit"):
             fields["unit"] = item.unit
     task = fields.get("task")
@@ -481,15 +483,7 @@ def agreement_copy_lines(
     validity; objects of another customer are left off."""
     agreement = _lock(agreement)
     _require_changeable(agreement)
-    lines = list(source.lines.select_related("task", "object").order_by("pk"))
-    if line_ids is not None:
-        wanted = set(line_ids)
-        lines = [line for line in lines if line.pk in wanted]
-        missing = wanted - {line.pk for line in lines}
-        if missing:
-            raise ObjectNotCovered(
-                {"line_ids": [_("Lines %s are not lines of that agreement.") % sorted(missing)]}
-            )
+    lines = lines_of(source, line_ids)
 
     def object_ok(obj) -> bool:
         return obj is not None and obj.customer_id == agreement.customer_id

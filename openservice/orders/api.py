@@ -29,6 +29,7 @@ from openservice.orders.errors import UnknownStage
 from openservice.orders.models import ServiceOrder
 from openservice.orders.schemas import (
     CancelIn,
+    CopyAgreementLinesIn,
     CopyLinesIn,
     HistoryEntryOut,
     LineIn,
@@ -340,6 +341,24 @@ def copy_order_lines(request: HttpRequest, id: Path[Id], payload: CopyLinesIn):
         lambda: selectors.order_get(user=request.auth, order_id=payload.from_order_id),
     )
     services.order_copy_lines(order=order, source=source, by=request.auth)
+    return _fresh(request, id)
+
+
+@router.post(
+    "/orders/{id}/copy-agreement-lines",
+    response=OrderOut,
+    operation_id="copy_agreement_lines_to_order",
+    summary="Copy lines of a template or an agreement into the order",
+)
+def copy_agreement_lines(request: HttpRequest, id: Path[Id], payload: CopyAgreementLinesIn):
+    order = _order(request, id, "change")
+    source = _ref(
+        "from_agreement_id",
+        lambda: agreement_get(user=request.auth, agreement_id=payload.from_agreement_id),
+    )
+    services.order_copy_agreement_lines(
+        order=order, source=source, by=request.auth, line_ids=payload.line_ids
+    )
     return _fresh(request, id)
 
 

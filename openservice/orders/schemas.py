@@ -256,6 +256,11 @@ class CopyLinesIn(Schema):
     from_order_id: Id
 
 
+class CopyAgreementLinesIn(Schema):
+    from_agreement_id: Id
+    line_ids: list[Id] | None = Field(None, max_length=500, description="Default: all lines")
+
+
 class MoveLinesIn(Schema):
     to_order_id: Id
     line_ids: list[Id] = Field(min_length=1, max_length=200)

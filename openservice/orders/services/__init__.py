@@ -4,6 +4,7 @@ from openservice.orders.services.completion import order_post, order_sign_off
 from openservice.orders.services.lines import order_line_add, order_line_cancel, order_line_update
 from openservice.orders.services.orders import (
     initial_stage,
+    order_copy_agreement_lines,
     order_copy_lines,
     order_create,
     order_delete,
@@ -32,6 +33,7 @@ __all__ = [
     "may_make",
     "order_cancel",
     "order_change_stage",
+    "order_copy_agreement_lines",
     "order_copy_lines",
     "order_create",
     "order_delete",

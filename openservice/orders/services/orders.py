@@ -267,6 +267,55 @@ def order_copy_lines(*, order: ServiceOrder, source: ServiceOrder, by) -> list[O
 
 
 @transaction.atomic
+def order_copy_agreement_lines(
+    *, order: ServiceOrder, source, by, line_ids=None
+) -> list[OrderLine]:
+    """Copy lines of a template (or of an agreement) into the order as ordinary lines, with the
+    objects and tasks they use: prices from the agreement line, else the item. Objects of
+    another customer are left off."""
+    from openservice.agreements.selectors import lines_of
+    from openservice.orders.services.lines import order_line_add
+
+    order = lock_order(order)
+    require_editable(order)
+    lines = lines_of(source, line_ids)
+    objects = {
+        line.object_id
+        for line in lines
+        if line.object_id and line.object.customer_id == order.customer_id
+    }
+    if objects:
+        order.objects_covered.add(*objects)
+    tasks = {line.task_id for line in lines if line.task_id}
+    if tasks:
+        order.tasks.add(*tasks)
+    copied = []
+    for line in lines:
+        fields = {
+            "kind": line.kind,
+            "task": line.task,
+            "object": line.object if line.object_id in objects else None,
+            "technician": line.technician,
+            "item": line.item,
+            "quantity": line.quantity,
+            "is_billable": line.is_billable,
+        }
+        for name in ("description", "unit"):
+            if getattr(line, name):
+                fields[name] = getattr(line, name)
+        if line.unit_price is not None:
+            fields["unit_price"] = line.unit_price
+        copied.append(order_line_add(order=order, by=by, **fields))
+    audit(
+        by,
+        "order.agreement_lines_copied",
+        order,
+        {"from_agreement": source.pk, "lines": [line.pk for line in copied]},
+    )
+    return copied
+
+
+@transaction.atomic
 def order_move_lines(*, order: ServiceOrder, target: ServiceOrder, lines, by) -> list[OrderLine]:
     """Move open lines to another order of the same agreement (a visit split or merged by
     hand). Generated lines keep their agreement line and occurrence, so the occurrence is still

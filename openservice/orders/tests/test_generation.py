@@ -515,3 +515,30 @@ def test_generated_orders_are_numbered_in_sequence_after_manual_ones(calendar, m
     assert len(set(numbers)) == 5
     serial = [int(n[2:]) for n in numbers]
     assert serial == list(range(serial[0], serial[0] + 5))
+
+
+def test_template_lines_copy_into_an_order_with_their_tasks(manager):
+    from openservice.orders.services import order_copy_agreement_lines
+    from openservice.orders.tests.factories import make_order
+
+    group = agreements.template_group_create(by=None, code="LIFTS", name="Lifts")
+    template = agreements.agreement_create(
+        by=None, description="Lift template", starts_on=date(2027, 1, 1), template_group=group
+    )
+    task = ServiceTaskFactory(name="Annual inspection")
+    item = ItemFactory(name="Rope", sales_price=Decimal("40.00"))
+    inspect = line(template, task=task, quantity=Decimal("3"), unit_price=Decimal("70.00"))
+    part = line(template, kind="item", item=item, quantity=Decimal("2"))
+    order = make_order(by=manager)
+
+    copied = order_copy_agreement_lines(order=order, source=template, by=manager)
+
+    assert [(c.kind, c.description, c.quantity, c.unit_price, c.net_amount) for c in copied] == [
+        ("hour", "Annual inspection", Decimal("3"), Decimal("70.00"), Decimal("210.00")),
+        ("item", "Rope", Decimal("2"), Decimal("40.00"), Decimal("80.00")),
+    ]
+    assert list(order.tasks.values_list("pk", flat=True)) == [task.pk]
+    assert all(c.agreement_line_id is None for c in copied)
+    only = order_copy_agreement_lines(order=order, source=template, by=manager, line_ids=[part.pk])
+    assert [c.item_id for c in only] == [item.pk]
+    assert inspect.pk != part.pk
