@@ -6,6 +6,7 @@ through the view, so each form shows only what the user may see."""
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -150,11 +151,18 @@ class OrderForm(forms.Form):
         help_text=_("Hold Ctrl (or ⌘) to choose several."),
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
+    agreement = forms.ModelChoiceField(
+        label=_("Agreement"),
+        queryset=None,
+        required=False,
+        empty_label=_("None"),
+        help_text=_("The active service agreement the order is made under."),
+    )
     sla_policy = forms.ModelChoiceField(
         label=_("SLA policy"),
         queryset=None,
         required=False,
-        empty_label=_("Automatic: the customer's, the agreement group's or the default"),
+        empty_label=_("Automatic: the agreement's, the customer's, the group's or the default"),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -167,9 +175,15 @@ class OrderForm(forms.Form):
         tasks,
         objects=None,
         policies=None,
+        agreements=None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        if agreements is None:
+            del self.fields["agreement"]
+        else:
+            self.fields["agreement"].queryset = agreements
+            self.fields["agreement"].required = settings.ORDERS_REQUIRE_AGREEMENT
         if policies is None:
             del self.fields["sla_policy"]
         else:
@@ -187,6 +201,7 @@ class OrderForm(forms.Form):
                     "hx-get": reverse("orders:create"),
                     "hx-target": "#site-field",
                     "hx-select": "#site-field",
+                    "hx-select-oob": "#agreement-field",
                     "hx-swap": "outerHTML",
                 }
             )
@@ -336,4 +351,55 @@ class SlaMonitorFilterForm(forms.Form):
         return {
             "state": data.get("state") or None,
             "team_id": data["team"].pk if data.get("team") else None,
+        }
+
+
+class AgreementChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, agreement):
+        customer = agreement.customer.name if agreement.customer_id else ""
+        return f"{agreement.number} {customer} – {agreement.description}"
+
+
+class GenerateForm(forms.Form):
+    """A generation run or its preview: the period, the agreements (none: every active one),
+    the line kinds and whether each line continues from its last generated occurrence. The
+    period's fields are named `from` and `to`, as the service's field errors name them."""
+
+    agreements = AgreementChoiceField(
+        label=_("Agreements"),
+        queryset=None,
+        required=False,
+        help_text=_("None chosen: every active agreement. Hold Ctrl (or ⌘) to choose several."),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    kinds = forms.MultipleChoiceField(
+        label=_("Line kinds"),
+        choices=OrderLine.Kind.choices,
+        initial=OrderLine.Kind.values,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one kind of line.")},
+    )
+    continuous = forms.BooleanField(
+        label=_("Continuous: each line from the day after its last generated occurrence"),
+        required=False,
+        help_text=_("Fills what earlier runs left out; the start date may then stay empty."),
+    )
+
+    def __init__(self, *args, agreements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = forms.DateField(label=_("From"), required=False, widget=DateInput())
+        self.fields["to"] = forms.DateField(label=_("To"), widget=DateInput())
+        self.order_fields(["from", "to", "agreements", "kinds", "continuous"])
+        self.fields["agreements"].queryset = agreements
+
+    def run_arguments(self) -> dict:
+        """orders_generate_from_agreements' arguments (all kinds ticked: no kind filter)."""
+        data = self.cleaned_data
+        kinds = set(data["kinds"])
+        return {
+            "date_from": data.get("from"),
+            "date_to": data["to"],
+            "agreements": list(data["agreements"]) or None,
+            "kinds": None if kinds == set(OrderLine.Kind.values) else sorted(kinds),
+            "continuous": data["continuous"],
         }

@@ -108,7 +108,7 @@ def order_list(
 
 
 def order_get(*, user, order_id: int) -> ServiceOrder:
-    order = order_list(user=user).filter(pk=order_id).first()
+    order = order_list(user=user).select_related("agreement").filter(pk=order_id).first()
     if order is None:
         raise NotFound(order_id=order_id)
     return order

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from openservice.agreements.selectors import agreement_list
 from openservice.catalog.selectors import item_list, task_list
 from openservice.core.errors import DomainError
 from openservice.core.pages import add_domain_error, page_of
@@ -77,6 +78,14 @@ def order_list(request: HttpRequest):
     return render(request, template, context)
 
 
+def _agreements(user, customer_id: int | None):
+    """The active agreements an order may be made under (None: the user may not read them)."""
+    if not user.has_perm("agreements.view_serviceagreement"):
+        return None
+    found = agreement_list(user=user, status="active", is_template=False).prefetch_related(None)
+    return found.filter(customer_id=customer_id) if customer_id else found
+
+
 def _order_form(request, *, order: ServiceOrder | None = None, data=None) -> OrderForm:
     user = request.user
     technicians = technician_list(user=user, is_active=True).prefetch_related(None)
@@ -100,7 +109,9 @@ def _order_form(request, *, order: ServiceOrder | None = None, data=None) -> Ord
             technicians=technicians,
             tasks=tasks,
             objects=object_list(user=user, customer_id=order.customer_id),
+            agreements=_agreements(user, order.customer_id),
             initial={
+                "agreement": order.agreement_id,
                 "site": order.site_id,
                 "description": order.description,
                 "priority": order.priority,
@@ -126,6 +137,9 @@ def _order_form(request, *, order: ServiceOrder | None = None, data=None) -> Ord
         sites=sites,
         technicians=technicians,
         tasks=tasks,
+        agreements=_agreements(
+            user, int(customer_id) if customer_id and customer_id.isdigit() else None
+        ),
         initial={"customer": customer_id} if customer_id else None,
     )
 
