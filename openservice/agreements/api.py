@@ -17,11 +17,13 @@ from openservice.catalog.selectors import item_get, task_get
 from openservice.core.errors import InvalidInput, NotFound
 from openservice.core.roles import require_perm
 from openservice.core.schemas import (
+    ClockTime,
     Id,
     MoneyIn,
     MoneyOut,
     PageIn,
     PageOut,
+    ServiceDate,
     Text,
     order_by_param,
     paginate,
@@ -108,8 +110,8 @@ class AgreementCreateIn(Schema):
     site_id: Id | None = Field(None, description="Required unless the agreement is a template")
     description: Text(300, min_length=1)
     note: Text(5000) = ""
-    starts_on: date
-    ends_on: date | None = None
+    starts_on: ServiceDate
+    ends_on: ServiceDate | None = None
     grouping: GroupingName = "agreement"
     calendar_id: Id | None = Field(None, description="Empty: the company's default calendar")
     sla_policy_id: Id | None = None
@@ -125,8 +127,8 @@ class AgreementUpdateIn(Schema):
     site_id: Id | None = None
     description: Text(300, min_length=1) = None
     note: Text(5000) = None
-    starts_on: date = None
-    ends_on: date | None = None
+    starts_on: ServiceDate = None
+    ends_on: ServiceDate | None = None
     grouping: GroupingName = None
     calendar_id: Id | None = None
     sla_policy_id: Id | None = None
@@ -148,8 +150,8 @@ class AgreementFilters(Schema):
 
 
 class RenewIn(Schema):
-    starts_on: date | None = Field(None, description="Default: the day after the end")
-    ends_on: date | None = Field(None, description="Default: as long as this agreement ran")
+    starts_on: ServiceDate | None = Field(None, description="Default: the day after the end")
+    ends_on: ServiceDate | None = Field(None, description="Default: as long as this agreement ran")
 
 
 class LineOut(Schema):
@@ -202,10 +204,10 @@ class LineCreateIn(Schema):
     window: WindowName = "exact"
     window_days_before: int = Field(0, ge=0, le=366)
     window_days_after: int = Field(0, ge=0, le=366)
-    starts_on: date | None = Field(None, description="Default: the agreement's start")
-    ends_on: date | None = None
-    earliest_time: time | None = None
-    latest_time: time | None = None
+    starts_on: ServiceDate | None = Field(None, description="Default: the agreement's start")
+    ends_on: ServiceDate | None = None
+    earliest_time: ClockTime | None = None
+    latest_time: ClockTime | None = None
     is_stopped: bool = False
 
 
@@ -225,10 +227,10 @@ class LineUpdateIn(Schema):
     window: WindowName = None
     window_days_before: int = Field(None, ge=0, le=366)
     window_days_after: int = Field(None, ge=0, le=366)
-    starts_on: date = None
-    ends_on: date | None = None
-    earliest_time: time | None = None
-    latest_time: time | None = None
+    starts_on: ServiceDate = None
+    ends_on: ServiceDate | None = None
+    earliest_time: ClockTime | None = None
+    latest_time: ClockTime | None = None
     is_stopped: bool = None
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openservice.core.choices import LineKind
 from openservice.core.models import TimeStampedModel
+from openservice.core.validators import validate_service_year
 
 
 class TemplateGroup(TimeStampedModel):
@@ -120,8 +121,10 @@ class ServiceAgreement(TimeStampedModel):
         default=Grouping.AGREEMENT,
     )
     currency = models.CharField(_("currency"), max_length=3)
-    starts_on = models.DateField(_("starts on"))
-    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    starts_on = models.DateField(_("starts on"), validators=[validate_service_year])
+    ends_on = models.DateField(
+        _("ends on"), null=True, blank=True, validators=[validate_service_year]
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
@@ -325,8 +328,10 @@ class AgreementLine(TimeStampedModel):
     window_days_after = models.PositiveSmallIntegerField(
         _("days after"), default=0, validators=[MaxValueValidator(366)]
     )
-    starts_on = models.DateField(_("starts on"))
-    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    starts_on = models.DateField(_("starts on"), validators=[validate_service_year])
+    ends_on = models.DateField(
+        _("ends on"), null=True, blank=True, validators=[validate_service_year]
+    )
     earliest_time = models.TimeField(_("earliest start"), null=True, blank=True)
     latest_time = models.TimeField(_("latest end"), null=True, blank=True)
     is_stopped = models.BooleanField(_("stopped"), default=False)

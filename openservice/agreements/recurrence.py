@@ -84,7 +84,10 @@ def occurrences(rule: Rule, start: date, end: date) -> list[date]:
     found: list[date] = []
     n = _first_index_on_or_after(rule, start)
     while True:
-        day = occurrence(rule, n)
+        try:
+            day = occurrence(rule, n)
+        except (OverflowError, ValueError):  # past the last representable date
+            return found
         if day > last:
             return found
         found.append(day)
@@ -96,14 +99,22 @@ def window(day: date, kind: str, before: int = 0, after: int = 0) -> tuple[date,
     if kind == EXACT:
         return day, day
     if kind == SAME_WEEK:
-        monday = day - timedelta(days=day.weekday())
-        return monday, monday + timedelta(days=6)
+        monday = _plus(day, -day.weekday())
+        return monday, _plus(monday, 6)
     if kind == SAME_MONTH:
         last = calendar.monthrange(day.year, day.month)[1]
         return day.replace(day=1), day.replace(day=last)
     if kind == DAYS:
-        return day - timedelta(days=before), day + timedelta(days=after)
+        return _plus(day, -before), _plus(day, after)
     raise ValueError(f"unknown window {kind!r}")
+
+
+def _plus(day: date, days: int) -> date:
+    """`day` moved by `days`, held at the first or last representable date."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.min if days < 0 else date.max
 
 
 def min_gap_days(unit: str, every: int) -> int | None:

@@ -4,6 +4,7 @@ Every string that reaches the database passes `Text` (no NUL, no lone surrogates
 refuses both), every id `Id` (fits a bigint), so bad input is a 422, never a 500.
 """
 
+from datetime import date, time
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -86,6 +87,19 @@ def _in_service_years(value):
 
 Instant = Annotated[AwareDatetime, AfterValidator(_in_service_years)]
 """An instant with its UTC offset, in the years business time is counted in (1900-9000)."""
+
+ServiceDate = Annotated[date, AfterValidator(_in_service_years)]
+"""A calendar date in the years business time is counted in (1900-9000)."""
+
+
+def _naive_time(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("must be a time of day without an offset (the calendar's zone applies)")
+    return value
+
+
+ClockTime = Annotated[time, AfterValidator(_naive_time)]
+"""A time of day, read in the time zone of whatever it belongs to (no offset)."""
 
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_valid_timezone)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]

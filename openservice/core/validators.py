@@ -23,3 +23,9 @@ def validate_timezone(value: str) -> None:
             code="invalid_timezone",
             params={"value": value},
         )
+
+
+def validate_service_year(value) -> None:
+    """Dates and instants business time is counted in: the years 1900 to 9000."""
+    if not 1900 <= value.year <= 9000:
+        raise ValidationError(_("Use a date between the years 1900 and 9000."))

@@ -11,7 +11,7 @@ from ninja import Field, Path, Query, Router, Schema
 from openservice.agreements.selectors import agreement_get
 from openservice.core.errors import InvalidInput, NotFound
 from openservice.core.roles import require_perm
-from openservice.core.schemas import Id
+from openservice.core.schemas import Id, ServiceDate
 from openservice.orders.services.generation import (
     orders_forecast,
     orders_generate_from_agreements,
@@ -23,10 +23,10 @@ KindName = Literal["hour", "item", "expense", "fee"]
 
 
 class GenerateIn(Schema):
-    date_from: date | None = Field(
+    date_from: ServiceDate | None = Field(
         None, alias="from", description="Required unless continuous (occurrence dates from)"
     )
-    date_to: date = Field(alias="to", description="Occurrence dates up to and including")
+    date_to: ServiceDate = Field(alias="to", description="Occurrence dates up to and including")
     agreement_ids: list[Id] | None = Field(None, max_length=10000, description="Default: all")
     kinds: list[KindName] | None = Field(None, max_length=4, description="Default: all kinds")
     continuous: bool = Field(
@@ -53,8 +53,8 @@ class GenerateOut(Schema):
 
 
 class ForecastIn(Schema):
-    date_from: date = Field(alias="from")
-    date_to: date = Field(alias="to")
+    date_from: ServiceDate = Field(alias="from")
+    date_to: ServiceDate = Field(alias="to")
 
 
 class OccurrenceOut(Schema):

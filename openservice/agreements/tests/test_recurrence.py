@@ -432,3 +432,16 @@ def test_windows_of_consecutive_occurrences_never_overlap_when_they_fit(
         first = window(occurrence(rule, k), kind, before, after)
         second = window(occurrence(rule, k + 1), kind, before, after)
         assert first[1] < second[0], (rule, k, first, second)
+
+
+def test_the_last_representable_dates_end_the_series_instead_of_failing():
+    rule = Rule(date(9999, 12, 1), WEEK)
+    assert occurrences(rule, date(9999, 12, 1), date.max) == [
+        date(9999, 12, 1),
+        date(9999, 12, 8),
+        date(9999, 12, 15),
+        date(9999, 12, 22),
+        date(9999, 12, 29),
+    ]
+    assert window(date(9999, 12, 30), DAYS, 1, 5) == (date(9999, 12, 29), date.max)
+    assert window(date(1, 1, 2), SAME_WEEK) == (date.min, date(1, 1, 7))

@@ -86,6 +86,9 @@ def _check(date_from: date | None, date_to: date | None, kinds, continuous: bool
         raise InvalidInput({"to": [_("Say up to which date to generate.")]})
     if date_from is None and not continuous:
         raise InvalidInput({"from": [_("Say from which date to generate.")]})
+    for name, day in (("from", date_from), ("to", date_to)):
+        if day is not None and not 1900 <= day.year <= 9000:
+            raise InvalidInput({name: [_("Use a date between the years 1900 and 9000.")]})
     if date_from is not None and date_from > date_to:
         raise GenerationPeriodReversed({"from": [_("The start is after the end.")]})
     if date_from is not None and (date_to - date_from).days > MAX_SPAN_DAYS:
