@@ -20,7 +20,7 @@ from openservice.core.schemas import (
     ClockTime,
     Id,
     MoneyIn,
-    MoneyOut,
+    MoneyOrNullOut,
     PageIn,
     PageOut,
     ServiceDate,
@@ -149,12 +149,12 @@ class AgreementFilters(Schema):
     order_by: order_by_param(selectors.AGREEMENT_ORDERING) = None
 
 
-class RenewIn(Schema):
+class AgreementRenewIn(Schema):
     starts_on: ServiceDate | None = Field(None, description="Default: the day after the end")
     ends_on: ServiceDate | None = Field(None, description="Default: as long as this agreement ran")
 
 
-class LineOut(Schema):
+class AgreementLineOut(Schema):
     id: int
     agreement_id: int
     kind: KindName
@@ -165,7 +165,7 @@ class LineOut(Schema):
     item_id: int | None
     quantity: Decimal
     unit: str
-    unit_price: MoneyOut | None = Field(description="Null: the item's price at generation")
+    unit_price: MoneyOrNullOut = Field(description="Null: the item's price at generation")
     is_billable: bool
     interval_unit: UnitName | None = Field(description="Null: once, on the line's start")
     interval_every: int
@@ -187,7 +187,7 @@ class LineOut(Schema):
         return Decimal(line.quantity).quantize(Decimal("0.001"))
 
 
-class LineCreateIn(Schema):
+class AgreementLineCreateIn(Schema):
     kind: KindName
     description: Text(300) = ""
     task_id: Id | None = None
@@ -211,7 +211,7 @@ class LineCreateIn(Schema):
     is_stopped: bool = False
 
 
-class LineUpdateIn(Schema):
+class AgreementLineUpdateIn(Schema):
     kind: KindName = None
     description: Text(300) = None
     task_id: Id | None = None
@@ -234,7 +234,7 @@ class LineUpdateIn(Schema):
     is_stopped: bool = None
 
 
-class CopyLinesIn(Schema):
+class AgreementCopyLinesIn(Schema):
     from_agreement_id: Id
     line_ids: list[Id] | None = Field(None, max_length=500, description="Default: all lines")
 
@@ -304,7 +304,7 @@ def _links(user, data: dict) -> dict:
             data[name] = pk and _ref(field, lookup, user=user, pk=pk)
     if "agreement_group" in data:
         code = data.pop("agreement_group")
-        group = code and agreement_group_by_code(code)
+        group = agreement_group_by_code(code) if code else None
         if code and group is None:
             raise InvalidInput({"agreement_group": [_("No agreement group %s.") % code]})
         data["agreement_group"] = group
@@ -312,8 +312,8 @@ def _links(user, data: dict) -> dict:
         data["objects"] = [
             (
                 _ref("objects", object_get, user=user, object_id=row["object_id"]),
-                row["internal_note"],
-                row["external_note"],
+                row.get("internal_note", ""),
+                row.get("external_note", ""),
             )
             for row in data["objects"]
         ]
@@ -321,8 +321,8 @@ def _links(user, data: dict) -> dict:
         data["tasks"] = [
             (
                 _ref("tasks", task_get, user=user, task_id=row["task_id"]),
-                row["internal_note"],
-                row["external_note"],
+                row.get("internal_note", ""),
+                row.get("external_note", ""),
             )
             for row in data["tasks"]
         ]
@@ -389,7 +389,7 @@ def create_agreement(request: HttpRequest, payload: AgreementCreateIn):
 )
 def update_agreement(request: HttpRequest, id: Path[Id], payload: AgreementUpdateIn):
     agreement = _agreement(request, id, "change")
-    data = _links(request.auth, payload.dict(exclude_unset=True))
+    data = _links(request.auth, payload.dict(include=payload.model_fields_set))
     services.agreement_update(agreement=agreement, by=request.auth, **data)
     return _fresh(request, id)
 
@@ -433,10 +433,10 @@ cancel_agreement = _status_action("cancel", "Cancel: no more orders; existing or
     operation_id="renew_agreement",
     summary="Renew into a new period: answers with the new (draft) agreement",
 )
-def renew_agreement(request: HttpRequest, id: Path[Id], payload: RenewIn | None = None):
+def renew_agreement(request: HttpRequest, id: Path[Id], payload: AgreementRenewIn | None = None):
     agreement = _agreement(request, id, "change")
     require_perm(request.auth, "agreements.add_serviceagreement")
-    payload = payload or RenewIn()
+    payload = payload or AgreementRenewIn()
     renewal = services.agreement_renew(
         agreement=agreement, by=request.auth, starts_on=payload.starts_on, ends_on=payload.ends_on
     )
@@ -448,7 +448,7 @@ def renew_agreement(request: HttpRequest, id: Path[Id], payload: RenewIn | None 
 
 @router.get(
     "/agreements/{id}/lines",
-    response=list[LineOut],
+    response=list[AgreementLineOut],
     operation_id="list_agreement_lines",
     summary="An agreement's lines",
 )
@@ -465,7 +465,7 @@ def _line(request, agreement_id: int, line_id: int, perm: str = "view") -> Agree
 
 @router.get(
     "/agreements/{id}/lines/{line_id}",
-    response=LineOut,
+    response=AgreementLineOut,
     operation_id="get_agreement_line",
     summary="An agreement line",
 )
@@ -475,11 +475,11 @@ def get_line(request: HttpRequest, id: Path[Id], line_id: Path[Id]):
 
 @router.post(
     "/agreements/{id}/lines",
-    response={201: LineOut},
+    response={201: AgreementLineOut},
     operation_id="create_agreement_line",
     summary="Add a line",
 )
-def create_line(request: HttpRequest, id: Path[Id], payload: LineCreateIn):
+def create_line(request: HttpRequest, id: Path[Id], payload: AgreementLineCreateIn):
     require_perm(request.auth, "agreements.add_agreementline")
     agreement = _agreement(request, id)
     data = _links(request.auth, payload.dict())
@@ -489,13 +489,15 @@ def create_line(request: HttpRequest, id: Path[Id], payload: LineCreateIn):
 
 @router.patch(
     "/agreements/{id}/lines/{line_id}",
-    response=LineOut,
+    response=AgreementLineOut,
     operation_id="update_agreement_line",
     summary="Change a line (orders already generated keep what they were made with)",
 )
-def update_line(request: HttpRequest, id: Path[Id], line_id: Path[Id], payload: LineUpdateIn):
+def update_line(
+    request: HttpRequest, id: Path[Id], line_id: Path[Id], payload: AgreementLineUpdateIn
+):
     line = _line(request, id, line_id, "change")
-    data = _links(request.auth, payload.dict(exclude_unset=True))
+    data = _links(request.auth, payload.dict(include=payload.model_fields_set))
     services.agreement_line_update(line=line, by=request.auth, **data)
     return selectors.line_get(user=request.auth, agreement_id=id, line_id=line_id)
 
@@ -514,11 +516,11 @@ def delete_line(request: HttpRequest, id: Path[Id], line_id: Path[Id]):
 
 @router.post(
     "/agreements/{id}/copy-lines",
-    response=list[LineOut],
+    response=list[AgreementLineOut],
     operation_id="copy_agreement_lines",
     summary="Copy lines (with their objects and tasks) from a template or another agreement",
 )
-def copy_lines(request: HttpRequest, id: Path[Id], payload: CopyLinesIn):
+def copy_lines(request: HttpRequest, id: Path[Id], payload: AgreementCopyLinesIn):
     require_perm(request.auth, "agreements.add_agreementline")
     agreement = _agreement(request, id, "change")
     source = _ref(
@@ -577,7 +579,7 @@ def create_template_group(request: HttpRequest, payload: TemplateGroupIn):
 def update_template_group(request: HttpRequest, id: Path[Id], payload: TemplateGroupUpdateIn):
     require_perm(request.auth, "agreements.change_templategroup")
     group = selectors.template_group_get(user=request.auth, group_id=id)
-    data = payload.dict(exclude_unset=True)
+    data = payload.dict(include=payload.model_fields_set)
     if "parent_id" in data:
         parent_id = data.pop("parent_id")
         data["parent"] = parent_id and _ref(

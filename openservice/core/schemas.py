@@ -52,6 +52,20 @@ MoneyOut = Annotated[
     PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "120.00"}),
 ]
+MoneyOrNullOut = Annotated[
+    Decimal | None,
+    PlainSerializer(
+        lambda amount: None if amount is None else f"{amount:.2f}", return_type=str | None
+    ),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "120.00"},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
 CoordinateOut = Annotated[
     Decimal | None,
     PlainSerializer(lambda value: None if value is None else float(value), return_type=float),

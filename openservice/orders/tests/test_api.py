@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from openservice.agreements import services as agreement_services
 from openservice.catalog.tests.factories import ServiceTaskFactory
 from openservice.core.models import AuditEvent
 from openservice.core.roles import Role
@@ -46,6 +47,7 @@ MATRIX = {
     "sign_off": (403, 200, 404, 200, 200, 403),
     "post": (403, 403, 403, 403, 200, 200),
     "copy_lines": (403, 403, 403, 200, 200, 403),
+    "copy_agreement_lines": (403, 403, 403, 200, 200, 403),
     "move_lines": (403, 403, 403, 409, 409, 403),
     "history": (403, 200, 404, 200, 200, 200),
     "stages": (403, 200, 200, 200, 200, 200),
@@ -218,6 +220,21 @@ def request_for(endpoint: str, actor: str, world: dict, by) -> tuple:
         return "delete", f"orders/{target.pk}/lines/{line.pk}", None
     if endpoint == "copy_lines":
         return "post", f"orders/{order().pk}/copy-lines", {"from_order_id": target.pk}
+    if endpoint == "copy_agreement_lines":
+        template = agreement_services.agreement_create(
+            by=None,
+            description="Template",
+            starts_on=date(2027, 1, 1),
+            template_group=agreement_services.template_group_create(
+                by=None, code="T", name="Templates"
+            ),
+        )
+        agreement_services.agreement_line_create(agreement=template, by=None, kind="hour")
+        return (
+            "post",
+            f"orders/{target.pk}/copy-agreement-lines",
+            {"from_agreement_id": template.pk},
+        )
     if endpoint == "move_lines":
         other = order()
         return (
@@ -259,6 +276,9 @@ SUCCESS = {
     "sign_off": lambda body, actor: body["signer_name"] == "Maija",
     "post": lambda body, actor: [line["status"] for line in body["lines"]] == ["posted"],
     "copy_lines": lambda body, actor: [line["kind"] for line in body["lines"]] == ["fee"],
+    "copy_agreement_lines": lambda body, actor: (
+        [line["kind"] for line in body["lines"]] == ["fee", "hour"]
+    ),
     "history": lambda body, actor: [entry["verb"] for entry in body] == ["order.created"],
     "stages": lambda body, actor: len(body) == 7,
     "reason_codes": lambda body, actor: len(body) == 5,
@@ -470,7 +490,7 @@ FILTER_CASES = [
     ({"q": "VAASA"}, ["d", "c"]),
     ({"origin": "manual"}, ["e", "d", "c", "b", "a"]),
     ({"origin": "api"}, []),
-    ({"agreement_id": 1}, []),  # no order has an agreement until agreements arrive
+    ({"agreement_id": 1}, []),  # none of these orders is made under an agreement
     ({"order_by": "service_on"}, ["a", "b", "c", "e", "d"]),  # no date sorts last
     ({"order_by": "-service_on"}, ["e", "c", "b", "a", "d"]),
     ({"order_by": "priority", "priority": "high"}, ["a", "d"]),
