@@ -16,6 +16,8 @@ urlpatterns = [
     path("customers/", include("openservice.customers.urls")),
     path("technicians/", include("openservice.workforce.urls")),
     path("orders/", include("openservice.orders.urls")),
+    path("agreements/", include("openservice.agreements.urls")),
+    path("agreements/", include("openservice.orders.agreement_urls")),
     path("objects/", include("openservice.equipment.urls")),
     path("boms/", include("openservice.catalog.urls")),
     path("calendars/", include("openservice.calendars.urls")),

@@ -2,14 +2,16 @@
 actions an agreement offers, and money in the page's language. Plain values from what the
 selectors loaded; no queries."""
 
+from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal
 
+from django.utils.formats import number_format
 from django.utils.translation import get_language, ngettext, to_locale
 from django.utils.translation import gettext as _
 
 from openservice.agreements import recurrence
-from openservice.agreements.models import ServiceAgreement
+from openservice.agreements.models import AgreementLine, ServiceAgreement
 from openservice.agreements.services import TRANSITIONS
 from openservice.core.money import format_money
 
@@ -56,9 +58,9 @@ def _window(kind: str, before: int, after: int) -> str:
             before,
         ) % {"before": before, "after": after}
     if kind == recurrence.DAYS and before:
-        return ngettext(
-            "window %(count)s day before", "window %(count)s days before", before
-        ) % {"count": before}
+        return ngettext("window %(count)s day before", "window %(count)s days before", before) % {
+            "count": before
+        }
     if kind == recurrence.DAYS and after:
         return ngettext("window %(count)s day after", "window %(count)s days after", after) % {
             "count": after
@@ -123,3 +125,31 @@ def money(amount: Decimal | None, currency: str) -> str:
     if amount is None:
         return "—"
     return format_money(amount, currency, locale=to_locale(get_language() or "en"))
+
+
+def quantity(value: Decimal) -> str:
+    """A quantity without trailing zeros: 2, 1.5, 0.125 (never 1E+1)."""
+    exact = Decimal(value).normalize()
+    places = max(0, -exact.as_tuple().exponent)
+    return number_format(exact, decimal_pos=places)
+
+
+@dataclass(frozen=True)
+class LineRow:
+    line: AgreementLine
+    recurrence: str
+    quantity: str
+    price: str  # empty when the item's price applies
+
+
+def line_rows(lines, currency: str) -> list[LineRow]:
+    """The lines table of the agreement page."""
+    return [
+        LineRow(
+            line=line,
+            recurrence=describe_recurrence(line),
+            quantity=quantity(line.quantity),
+            price="" if line.unit_price is None else money(line.unit_price, currency),
+        )
+        for line in lines
+    ]

@@ -49,6 +49,11 @@ class UserChoiceField(forms.ModelChoiceField):
         return user.get_full_name() or user.get_username()
 
 
+def plain_decimal(value: Decimal) -> Decimal:
+    """2.500 as 2.5 and 10.000 as 10 (never 1E+1) for an input's value."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
 def object_label(obj) -> str:
     """'SO00001 Chiller 120 kW, CH-2018-1055' (the selector loads the item with the object)."""
     label = f"{obj.number} {obj.item.name}"
@@ -242,8 +247,9 @@ class AgreementForm(forms.Form):
             self.fields["customer"].widget.attrs.update(
                 {
                     "hx-get": reverse("agreements:create"),
-                    "hx-target": "#customer-fields",
-                    "hx-select": "#customer-fields",
+                    "hx-target": "#site-field",
+                    "hx-select": "#site-field",
+                    "hx-select-oob": "#object-fields",
                     "hx-swap": "outerHTML",
                 }
             )
@@ -256,10 +262,11 @@ class AgreementForm(forms.Form):
         self.fields["calendar"].queryset = calendars
         self.fields["preferred_technician"].queryset = technicians
         self.fields["responsible"].queryset = users
-        self.objects = list(objects)
-        self.tasks = list(tasks)
         covered_objects = self.initial.get("objects", {})
         covered_tasks = self.initial.get("tasks", {})
+        # The covered ones first, each part in the selector's order.
+        self.objects = sorted(objects, key=lambda record: record.pk not in covered_objects)
+        self.tasks = sorted(tasks, key=lambda record: record.pk not in covered_tasks)
         for prefix, records, covered in (
             ("object", self.objects, covered_objects),
             ("task", self.tasks, covered_tasks),
@@ -458,16 +465,33 @@ class LineForm(forms.Form):
     )
 
     RELATIONS = ("task", "object", "technician", "item")
+    FIELD_GROUPS = (
+        (_("What"), ("kind", "description", "item", "task", "object", "technician")),
+        (_("Amount"), ("quantity", "unit", "unit_price", "is_billable")),
+        (
+            _("Recurrence"),
+            (
+                "interval_unit",
+                "interval_every",
+                "window",
+                "window_days_before",
+                "window_days_after",
+            ),
+        ),
+        (
+            _("Period and time of day"),
+            ("starts_on", "ends_on", "earliest_time", "latest_time", "is_stopped"),
+        ),
+    )
 
     def __init__(self, *args, items, tasks, objects, technicians, line=None, **kwargs):
         if line is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    name: getattr(line, f"{name}_id" if name in self.RELATIONS else name)
-                    for name in self.base_fields
-                },
-            )
+            initial = {
+                name: getattr(line, f"{name}_id" if name in self.RELATIONS else name)
+                for name in self.base_fields
+            }
+            initial["quantity"] = plain_decimal(line.quantity)
+            kwargs.setdefault("initial", initial)
         kwargs.setdefault("auto_id", "line-%s")
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = items
@@ -482,20 +506,7 @@ class LineForm(forms.Form):
 
     def field_groups(self) -> list[tuple[str, list]]:
         """The form's fields under their fieldset legends."""
-        groups = (
-            (_("What"), ("kind", "description", "item", "task", "object", "technician")),
-            (_("Amount"), ("quantity", "unit", "unit_price", "is_billable")),
-            (
-                _("Recurrence"),
-                ("interval_unit", "interval_every", "window", "window_days_before")
-                + ("window_days_after",),
-            ),
-            (
-                _("Period and time of day"),
-                ("starts_on", "ends_on", "earliest_time", "latest_time", "is_stopped"),
-            ),
-        )
-        return [(legend, [self[name] for name in names]) for legend, names in groups]
+        return [(legend, [self[name] for name in names]) for legend, names in self.FIELD_GROUPS]
 
     def clean(self):
         data = super().clean()

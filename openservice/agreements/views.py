@@ -12,8 +12,9 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from openservice.agreements import display, selectors, services
@@ -38,10 +39,10 @@ from openservice.sla.selectors import policy_list
 from openservice.workforce.selectors import technician_list
 
 STATUS_MESSAGES = {
-    "activate": _("Agreement %s activated: it generates orders now."),
-    "suspend": _("Agreement %s suspended: it generates nothing until resumed."),
-    "resume": _("Agreement %s resumed."),
-    "cancel": _("Agreement %s cancelled."),
+    "activate": gettext_lazy("Agreement %s activated: it generates orders now."),
+    "suspend": gettext_lazy("Agreement %s suspended: it generates nothing until resumed."),
+    "resume": gettext_lazy("Agreement %s resumed."),
+    "cancel": gettext_lazy("Agreement %s cancelled."),
 }
 SOURCE_CHOICES = 20  # agreements offered as a source of lines, per search
 
@@ -74,14 +75,7 @@ def _detail(request, agreement: ServiceAgreement, *, renew_form=None):
     may_renew = user.has_perm("agreements.add_serviceagreement") and display.may_renew(agreement)
     context = {
         "agreement": agreement,
-        "lines": [
-            (
-                line,
-                display.describe_recurrence(line),
-                display.money(line.unit_price, agreement.currency),
-            )
-            for line in lines
-        ],
+        "lines": display.line_rows(lines, agreement.currency),
         "object_relations": agreement.object_relations.all(),
         "task_relations": agreement.task_relations.all(),
         "renewals": agreement.renewals.order_by("starts_on", "pk"),
@@ -174,7 +168,8 @@ def _saved(form, action):
 @permission_required("agreements.add_serviceagreement", raise_exception=True)
 def agreement_create(request: HttpRequest):
     """A new agreement (a draft) or template. Choosing the customer offers its sites and objects
-    (htmx swaps them in; without JavaScript the page reloads with ?customer=)."""
+    (htmx swaps them in; without JavaScript every active site is offered, the service checks the
+    pair, and the objects are ticked in Edit)."""
     form = _agreement_form(request, data=request.POST if request.method == "POST" else None)
     if request.method == "POST":
         agreement = _saved(
@@ -183,9 +178,7 @@ def agreement_create(request: HttpRequest):
         if agreement is not None:
             messages.success(request, _("Agreement %s created as a draft.") % agreement.number)
             return redirect("agreements:detail", agreement.pk)
-    return render(
-        request, "agreements/form.html", {"form": form, "title": _("New agreement")}
-    )
+    return render(request, "agreements/form.html", {"form": form, "title": _("New agreement")})
 
 
 @login_required
@@ -228,7 +221,7 @@ def agreement_change_status(request: HttpRequest, pk: int):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, STATUS_MESSAGES[action] % agreement.number)
+        messages.success(request, str(STATUS_MESSAGES[action]) % agreement.number)
     return redirect("agreements:detail", agreement.pk)
 
 
@@ -240,9 +233,7 @@ def agreement_renew(request: HttpRequest, pk: int):
     form = RenewForm(request.POST)
     renewal = _saved(
         form,
-        lambda: services.agreement_renew(
-            agreement=agreement, by=request.user, **form.cleaned_data
-        ),
+        lambda: services.agreement_renew(agreement=agreement, by=request.user, **form.cleaned_data),
     )
     if renewal is None:
         return _detail(request, agreement, renew_form=form)
@@ -255,6 +246,10 @@ def agreement_renew(request: HttpRequest, pk: int):
 
 
 # -- Lines -------------------------------------------------------------------------------------
+
+
+def _lines_url(agreement: ServiceAgreement) -> str:
+    return reverse("agreements:detail", args=[agreement.pk]) + "#lines"
 
 
 def _line_form(request, agreement: ServiceAgreement, *, line=None, data=None) -> LineForm:
@@ -302,7 +297,7 @@ def line_create(request: HttpRequest, pk: int):
         )
         if line is not None:
             messages.success(request, _("Line added: %s.") % (line.description or line.kind))
-            return redirect(f"{agreement_url(agreement)}#lines")
+            return redirect(_lines_url(agreement))
     return _line_page(request, agreement, form)
 
 
@@ -321,7 +316,7 @@ def line_edit(request: HttpRequest, pk: int, line_id: int):
         )
         if saved is not None:
             messages.success(request, _("Line saved: %s.") % (saved.description or saved.kind))
-            return redirect(f"{agreement_url(agreement)}#lines")
+            return redirect(_lines_url(agreement))
     return _line_page(request, agreement, form, line=line)
 
 
@@ -337,11 +332,7 @@ def line_delete(request: HttpRequest, pk: int, line_id: int):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Line deleted: %s.") % (line.description or line.kind))
-    return redirect(f"{agreement_url(agreement)}#lines")
-
-
-def agreement_url(agreement: ServiceAgreement) -> str:
-    return f"/agreements/{agreement.pk}/"
+    return redirect(_lines_url(agreement))
 
 
 # -- Copying lines -----------------------------------------------------------------------------
@@ -421,4 +412,4 @@ def copy_lines(request: HttpRequest, pk: int):
         )
         % {"count": len(copied), "source": source.number},
     )
-    return redirect(f"{agreement_url(agreement)}#lines")
+    return redirect(_lines_url(agreement))

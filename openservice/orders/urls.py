@@ -1,6 +1,6 @@
 from django.urls import path
 
-from openservice.orders import sla_views, views
+from openservice.orders import generation_views, sla_views, views
 
 app_name = "orders"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.order_list, name="list"),
     path("new/", views.order_create, name="create"),
     path("sla/", sla_views.sla_monitor, name="sla_monitor"),
+    path("generate/", generation_views.generate, name="generate"),
     path("<int:pk>/", views.order_detail, name="detail"),
     path("<int:pk>/edit/", views.order_edit, name="edit"),
     path("<int:pk>/stage/", views.order_change_stage, name="change_stage"),

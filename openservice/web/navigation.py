@@ -25,6 +25,8 @@ def navigation_for(user) -> list[NavItem]:
         items.append(NavItem(label, reverse("orders:list"), "orders"))
     if user.has_perm("orders.view_slaevent"):
         items.append(NavItem(_("SLA"), reverse("orders:sla_monitor"), "monitor"))
+    if user.has_perm("agreements.view_serviceagreement"):
+        items.append(NavItem(_("Agreements"), reverse("agreements:list"), "agreements"))
     if user.has_perm("customers.view_customer"):
         # A customer's own company page is reached through the same URL (it redirects).
         label = _("My company") if primary_role(user) == Role.CUSTOMER else _("Customers")

@@ -66,7 +66,12 @@ def line(**fields) -> AgreementLine:
             "every month, window 5 days after",
         ),
         (
-            {"interval_unit": "month", "window": "days", "window_days_before": 1, "window_days_after": 1},
+            {
+                "interval_unit": "month",
+                "window": "days",
+                "window_days_before": 1,
+                "window_days_after": 1,
+            },
             "every month, window 1 day before and 1 after",
         ),
         ({"interval_unit": "month", "window": "days"}, "every month, exact date"),

@@ -266,15 +266,18 @@ def test_user_without_role_gets_a_welcome_page(client, make_user):
     [
         (
             "manager",
-            {"home", "orders", "monitor", "customers", "objects", "technicians"}
+            {"home", "orders", "monitor", "agreements", "customers", "objects", "technicians"}
             | {"calendars", "sla", "reports"},
         ),
-        ("dispatcher", {"home", "orders", "monitor", "customers", "objects", "technicians"}),
+        (
+            "dispatcher",
+            {"home", "orders", "monitor", "agreements", "customers", "objects", "technicians"},
+        ),
         ("technician_user", {"home", "orders", "customers", "objects", "technicians"}),
         (
             "administrator",
-            {"home", "orders", "monitor", "customers", "objects", "technicians", "admin"}
-            | {"calendars", "sla"},
+            {"home", "orders", "monitor", "agreements", "customers", "objects", "technicians"}
+            | {"admin", "calendars", "sla"},
         ),
         ("customer_user", {"home", "orders", "customers", "objects"}),
     ],
