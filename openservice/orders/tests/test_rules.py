@@ -676,7 +676,7 @@ def test_a_line_on_an_object_not_related_to_the_order_is_refused(manager, api_as
         add_line(order, by=manager, object=unrelated)
 
 
-def test_moving_lines_is_refused_until_agreements_exist(manager, api_as):
+def test_moving_lines_of_an_order_without_agreement_is_refused(manager, api_as):
     order = make_order(by=manager)
     line = add_line(order, by=manager)
     target = make_order(by=manager, customer=order.customer)
