@@ -176,13 +176,16 @@ def agreements_for_generation(agreement_ids: list[int]) -> list[ServiceAgreement
     )
 
 
-def templates_exist(agreement_ids) -> list[int]:
-    """Which of the ids are templates."""
-    return list(
-        ServiceAgreement.objects.filter(
-            pk__in=list(agreement_ids), template_group__isnull=False
-        ).values_list("pk", flat=True)
+def templates_and_unknown(agreement_ids) -> tuple[list[int], list[int]]:
+    """Which of the ids are templates, and which name no agreement."""
+    ids = set(agreement_ids)
+    found = dict(
+        ServiceAgreement.objects.filter(pk__in=list(ids)).values_list(
+            "pk", "template_group_id"
+        )
     )
+    templates = sorted(pk for pk, group in found.items() if group is not None)
+    return templates, sorted(ids - set(found))
 
 
 def lines_of(agreement: ServiceAgreement, line_ids=None) -> list[AgreementLine]:

@@ -29,7 +29,7 @@ from openservice.agreements import recurrence
 from openservice.agreements.selectors import (
     agreements_for_generation,
     generating_agreements,
-    templates_exist,
+    templates_and_unknown,
 )
 from openservice.agreements.services import agreements_lock_for_generation
 from openservice.calendars.selectors import arithmetic_of
@@ -586,7 +586,9 @@ def orders_generate_from_agreements(
     agreement_ids = None
     if agreements is not None:
         agreement_ids = sorted({getattr(a, "pk", a) for a in agreements})
-        templates = templates_exist(agreement_ids)
+        templates, unknown = templates_and_unknown(agreement_ids)
+        if unknown:
+            raise InvalidInput({"agreement_ids": [_("No agreements %s.") % unknown]})
         if templates:
             raise GenerationOnTemplate(agreement_ids=templates)
     ids = list(

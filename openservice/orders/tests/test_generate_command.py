@@ -170,3 +170,14 @@ def test_the_command_line_exits_with_code_2_and_one_line_on_stderr(args, message
     )
 
     assert (done.returncode, done.stdout, done.stderr) == (2, "", f"generate-orders: {message}\n")
+
+
+def test_an_unknown_agreement_is_a_bad_argument(capsys):
+
+    with pytest.raises(SystemExit) as exit_info:
+        call_command(
+            "generate-orders", "--from", "2027-01-01", "--to", "2027-01-31", "--agreement", "999999"
+        )
+
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == "generate-orders: agreement_ids: No agreements [999999].\n"
