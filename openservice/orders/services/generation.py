@@ -79,9 +79,12 @@ class Request:
     date_to: date
     kinds: frozenset[str] | None
     continuous: bool
+    today: date = date.min  # visits never move into the past (before this day)
 
 
-def _check(date_from: date | None, date_to: date | None, kinds, continuous: bool) -> Request:
+def _check(
+    date_from: date | None, date_to: date | None, kinds, continuous: bool, *, now: datetime
+) -> Request:
     if date_to is None:
         raise InvalidInput({"to": [_("Say up to which date to generate.")]})
     if date_from is None and not continuous:
@@ -98,7 +101,7 @@ def _check(date_from: date | None, date_to: date | None, kinds, continuous: bool
         if unknown:
             raise InvalidInput({"kinds": [_("Unknown line kinds: %s.") % sorted(unknown)]})
         kinds = frozenset(kinds)
-    return Request(date_from, date_to, kinds, continuous)
+    return Request(date_from, date_to, kinds, continuous, timezone.localdate(now))
 
 
 def grouping_key(agreement, line) -> str:
@@ -190,7 +193,9 @@ def _pending_lines(agreements, request: Request) -> list[_Line]:
     return pending
 
 
-def _occurrences(pending: list[_Line]) -> dict[int, list[planning.Occurrence]]:
+def _occurrences(pending: list[_Line], today: date) -> dict[int, list[planning.Occurrence]]:
+    """Each occurrence with its window, clipped to the line's period and the agreement's
+    validity; an occurrence due today or later does not move into the past either."""
     by_agreement: dict[int, list[planning.Occurrence]] = defaultdict(list)
     for item in pending:
         line, agreement = item.line, item.agreement
@@ -201,8 +206,9 @@ def _occurrences(pending: list[_Line]) -> dict[int, list[planning.Occurrence]]:
             first, last = recurrence.window(
                 day, line.window, line.window_days_before, line.window_days_after
             )
+            low = max(first, floor, today) if day >= today else max(first, floor)
             by_agreement[agreement.pk].append(
-                planning.Occurrence(line.pk, day, key, max(first, floor), min(last, ceiling))
+                planning.Occurrence(line.pk, day, key, low, min(last, ceiling))
             )
     return by_agreement
 
@@ -237,7 +243,7 @@ def _is_open(calendar) -> Callable[[date], bool]:
 def _plans(agreements, request: Request, stage_id: int, lock: bool):
     """(agreement, visits) for each agreement with something to make."""
     pending = _pending_lines(agreements, request)
-    occurrences = _occurrences(pending)
+    occurrences = _occurrences(pending, request.today)
     existing = _joinable(occurrences.keys(), occurrences, stage_id, lock)
     calendars: dict[int | None, tuple] = {}  # calendar id -> (arithmetic, is_open), per batch
     for agreement in agreements:
@@ -581,8 +587,8 @@ def orders_generate_from_agreements(
     `date_from` or its start when it has none). Idempotent and restartable: see the module
     docstring. `agreements` limits the run (templates among them are refused); `kinds` limits
     the line kinds; `progress(done, total)` is called after each batch."""
-    request = _check(date_from, date_to, kinds, continuous)
     now = now or timezone.now()
+    request = _check(date_from, date_to, kinds, continuous, now=now)
     agreement_ids = None
     if agreements is not None:
         agreement_ids = sorted({getattr(a, "pk", a) for a in agreements})
@@ -632,10 +638,12 @@ class PlannedVisit:
     occurrences: tuple[tuple[int, date], ...]  # (agreement line id, occurrence date)
 
 
-def orders_forecast(*, agreement, date_from: date, date_to: date) -> list[PlannedVisit]:
+def orders_forecast(
+    *, agreement, date_from: date, date_to: date, now: datetime | None = None
+) -> list[PlannedVisit]:
     """The visits a generation over [date_from, date_to] would make for the agreement, as if it
     were active, without writing anything (a template is refused: it never generates)."""
-    request = _check(date_from, date_to, None, False)
+    request = _check(date_from, date_to, None, False, now=now or timezone.now())
     if agreement.template_group_id is not None:
         raise GenerationOnTemplate(agreement_ids=[agreement.pk])
     agreements = agreements_for_generation([agreement.pk])

@@ -542,3 +542,22 @@ def test_template_lines_copy_into_an_order_with_their_tasks(manager):
     only = order_copy_agreement_lines(order=order, source=template, by=manager, line_ids=[part.pk])
     assert [c.item_id for c in only] == [item.pk]
     assert inspect.pk != part.pk
+
+
+def test_a_visit_due_today_or_later_never_moves_into_the_past(calendar):
+    made = agreement(calendar=calendar, starts_on=date(2026, 12, 1))
+    # Saturdays, movable within their week: from Saturday 16 Jan the week's open days before
+    # it are in the past when generation runs that day.
+    line(made, starts_on=date(2026, 12, 5), window="same_week")
+    saturday = datetime(2027, 1, 16, 8, 0, tzinfo=UTC)
+
+    generate(date(2027, 1, 16), date(2027, 1, 16), now=saturday)
+
+    # Nothing open from Saturday to Sunday: it keeps its date and is flagged.
+    order = ServiceOrder.objects.get()
+    assert (order.service_on, order.calendar_conflict) == (date(2027, 1, 16), True)
+    # A day earlier, the same week's Friday is still ahead and takes it.
+    OrderLine.objects.all().delete()
+    ServiceOrder.objects.all().delete()
+    generate(date(2027, 1, 16), date(2027, 1, 16), now=saturday - timedelta(days=1))
+    assert ServiceOrder.objects.get().service_on == date(2027, 1, 15)
