@@ -904,7 +904,7 @@ AGREEMENT_TEMPLATES = [
 # first day of the current month and `months` the length (None: until further notice); the
 # agreement covers the site's objects in the `objects` groups. Each line is (AGREEMENT_LINES
 # code, object group (one line per covered object of the group) or None, technician, first
-# occurrence in days from the start[, changes to the line]). Unless said otherwise an agreement
+# occurrence in days from the start (on a weekend: the Monday after)[, changes to the line]). Unless said otherwise an agreement
 # is active, groups its orders per visit, and takes its SLA policy from the customer's group and
 # its calendar from the company default. An expired agreement with `renew` was renewed into a
 # new active one the day after it ended.
@@ -1009,7 +1009,7 @@ AGREEMENTS = [
             ("LIFT-PM-1M", "LIFT", "tech2", 12, {"earliest_time": "06:00", "latest_time": "09:30"}),
             ("COOL-FGAS-6M", "CHL", "tech7", 40),
             ("BMS-1M", None, "tech8", 15),
-            ("ROUND-1W", None, "tech6", 1),
+            ("ROUND-1W", None, "tech6", 1, {"window": "exact"}),
             ("PARTS-1M", None, None, 1),
         ],
     },
@@ -1399,7 +1399,13 @@ AGREEMENTS = [
         "objects": ["CHL"],
         "lines": [
             ("COOL-FGAS-6M", "CHL", "tech7", 26),
-            ("BMS-1M", None, "tech8", 2, {"earliest_time": "01:00", "latest_time": "05:00"}),
+            (
+                "BMS-1M",
+                None,
+                "tech8",
+                2,
+                {"window": "exact", "earliest_time": "01:00", "latest_time": "05:00"},
+            ),
             ("ROUND-1W", None, "tech7", 3),
         ],
     },
@@ -1436,7 +1442,9 @@ AGREEMENTS = [
         "description": "Heat pump service",
         "start": -4,
         "months": 36,
+        "sla": "Bronze",
         "technician": "tech5",
+        "note": "District heating backs the heat pump up: Bronze response times agreed.",
         "objects": ["HP"],
         "lines": [("HP-PM-1Y", "HP", None, 100), ("BMS-1M", None, None, 12)],
     },

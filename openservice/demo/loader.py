@@ -1,8 +1,10 @@
 """Load the demo company through the same services the pages and the API use.
 
 Idempotent: every record is looked up by its natural key (username, code, SKU, customer name,
-site name) before it is created, so a rerun adds nothing and a newer demo adds only what is new.
-Runs in one transaction: a failure leaves the database as it was.
+site name; an agreement by its customer and description) before it is created, so a rerun adds
+nothing and a newer demo adds only what is new. Orders are generated from the agreements for the
+months ahead, which generation itself makes idempotent. Runs in one transaction: a failure
+leaves the database as it was.
 """
 
 from dataclasses import dataclass, field
@@ -605,6 +607,12 @@ def _covered_tasks(codes, refs: dict) -> list:
     ]
 
 
+def _weekday_from(day: date) -> date:
+    """The day, or the Monday after it when it falls on a weekend: first visits are booked on
+    weekdays (a window never moves an occurrence before its line's start)."""
+    return day + timedelta(days=7 - day.weekday() if day.weekday() >= 5 else 0)
+
+
 def _load_templates(manager, admin, refs: dict, starts_on: date, report: LoadReport) -> None:
     groups = {group.code: group for group in agreement_selectors.template_group_list(user=admin)}
     for code, name, parent in data.TEMPLATE_GROUPS:
@@ -660,7 +668,11 @@ def _load_customer_agreements(
         ends_on = None
         if spec["months"] is not None:
             ends_on = starts_on + relativedelta(months=spec["months"]) - timedelta(days=1)
-        covered = [o for o in objects_at.get(site.pk, []) if o.group.code in spec["objects"]]
+        covered = [
+            o
+            for o in objects_at.get(site.pk, [])
+            if o.group is not None and o.group.code in spec["objects"]
+        ]
         agreement = agreement_services.agreement_create(
             by=manager,
             customer=customer,
@@ -686,7 +698,7 @@ def _load_customer_agreements(
                     by=manager,
                     object=obj,
                     technician=technicians.get(technician),
-                    starts_on=starts_on + timedelta(days=offset),
+                    starts_on=_weekday_from(starts_on + timedelta(days=offset)),
                     **fields,
                 )
         status = spec.get("status", "active")

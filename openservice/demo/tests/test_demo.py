@@ -1,14 +1,22 @@
+from collections import Counter
+from datetime import timedelta
 from io import StringIO
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
+from openservice.agreements import recurrence
+from openservice.agreements.models import AgreementLine, ServiceAgreement, TemplateGroup
 from openservice.catalog.models import Item, ServiceTask
 from openservice.core.roles import Role, primary_role
 from openservice.customers.models import AgreementGroup, Contact, Customer, Site
 from openservice.customers.selectors import customer_of_user
 from openservice.demo import data
+from openservice.orders.models import OrderLine, ServiceOrder
+from openservice.orders.services.generation import orders_generate_from_agreements
 from openservice.workforce.models import DispatchTeam, Skill, Technician
 
 DEMO_USERS = {
@@ -29,7 +37,12 @@ MODELS = [
     Technician,
     Item,
     ServiceTask,
+    TemplateGroup,
+    ServiceAgreement,
+    AgreementLine,
 ]
+# Counted too on a rerun, which must add nothing (their numbers depend on today's date).
+GENERATED = [ServiceOrder, OrderLine]
 
 
 def _load() -> str:
@@ -50,6 +63,8 @@ def demo(db):
 def test_demo_creates_the_company(demo):
     assert demo.startswith("Demo data loaded: ")
     _check_sla(demo)
+    _check_agreements()
+    _check_generated_orders()
     assert _counts() == {
         "User": 12,
         "AgreementGroup": 3,
@@ -61,6 +76,9 @@ def test_demo_creates_the_company(demo):
         "Technician": 8,
         "Item": 40,
         "ServiceTask": 10,
+        "TemplateGroup": 5,
+        "ServiceAgreement": 47,
+        "AgreementLine": 137,
     }
     numbers = sorted(Customer.objects.values_list("number", flat=True))
     assert numbers == [f"C{n:05d}" for n in range(1, 31)]
@@ -124,12 +142,17 @@ def test_demo_users_have_their_roles_and_the_demo_password(demo):
     assert Contact.objects.filter(user__isnull=False).count() == 1
 
 
+def _generated_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in GENERATED}
+
+
 def test_demo_rerun_adds_nothing(demo):
-    before = _counts()
+    before, generated = _counts(), _generated_counts()
 
     output = _load()
 
     assert _counts() == before
+    assert _generated_counts() == generated
     assert "already loaded" in output
     assert output.startswith("Demo data already loaded: nothing to add.")
     assert "customer1" in output
@@ -165,3 +188,124 @@ def _check_sla(demo) -> None:
     states = {sla_state_now(order, now) for order in orders}
     assert states == {"on_track", "at_risk", "breached", "met", "paused", "cancelled"}
     assert SlaEvent.objects.filter(recorded_at__isnull=False).exists()  # the demo ran a scan
+
+
+def _check_agreements() -> None:
+    """Templates in a group tree, and about forty customer agreements in every status with
+    a mix of grouping rules, windows, times, covered objects and tasks (the one demo load)."""
+    today = timezone.localdate()
+    groups = {group.code: group for group in TemplateGroup.objects.select_related("parent")}
+    assert {code: g.parent.code if g.parent else None for code, g in groups.items()} == {
+        "LIFTS": None,
+        "LIFTS-PASS": "LIFTS",
+        "LIFTS-ESC": "LIFTS",
+        "HVAC": None,
+        "HVAC-COOL": "HVAC",
+    }
+    templates = ServiceAgreement.objects.filter(template_group__isnull=False)
+    assert templates.count() == 5
+    for template in templates:
+        assert template.status == "draft"
+        assert template.customer_id is None
+        assert template.lines.exists()
+        assert not template.orders.exists()
+
+    agreements = ServiceAgreement.objects.filter(template_group=None).select_related("customer")
+    assert Counter(agreements.values_list("status", flat=True)) == {
+        "active": 35,
+        "suspended": 3,
+        "draft": 2,
+        "cancelled": 1,
+        "expired": 1,
+    }
+    for agreement in agreements:
+        assert agreement.site.customer_id == agreement.customer_id
+        assert agreement.lines.exists(), agreement.description
+        objects = {o.pk: o for o in agreement.objects_covered.all()}
+        assert objects, agreement.description
+        assert all(o.customer_id == agreement.customer_id for o in objects.values())
+        line_tasks = set(agreement.lines.exclude(task=None).values_list("task_id", flat=True))
+        assert set(agreement.tasks.values_list("pk", flat=True)) == line_tasks
+        assert set(agreement.lines.exclude(object=None).values_list("object_id", flat=True)) <= set(
+            objects
+        )
+        if agreement.status == "active":
+            assert agreement.covers(today), agreement.description
+    expired = agreements.get(status="expired")
+    assert expired.ends_on < today
+    renewal = expired.renewals.get()
+    assert renewal.status == "active"
+    assert renewal.starts_on == expired.ends_on + timedelta(days=1)
+    assert renewal.lines.count() == expired.lines.count()
+    assert all(a.starts_on > today for a in agreements.filter(status="draft"))
+
+    assert set(agreements.values_list("grouping", flat=True)) == {
+        "agreement",
+        "task",
+        "technician",
+        "object",
+    }
+    assert set(agreements.values_list("sla_policy__name", flat=True)) == {
+        None,
+        "Gold",
+        "Silver",
+        "Bronze",
+    }
+    assert agreements.filter(calendar__name="Round the clock").exists()
+    assert agreements.filter(preferred_technician__isnull=False).exists()
+    lines = AgreementLine.objects.filter(agreement__template_group=None)
+    assert set(lines.values_list("window", flat=True)) == {
+        "exact",
+        "same_week",
+        "same_month",
+        "days",
+    }
+    assert set(lines.values_list("interval_unit", flat=True)) == {"", "week", "month", "year"}
+    assert set(lines.values_list("kind", flat=True)) == {"hour", "item", "fee", "expense"}
+    assert lines.filter(earliest_time__isnull=False, latest_time__isnull=False).exists()
+    assert lines.filter(object__isnull=False, technician__isnull=False).exists()
+    assert lines.filter(is_stopped=True).count() == 1
+
+
+def _check_generated_orders() -> None:
+    """The demo generated the next months of orders, from active agreements only."""
+    today = timezone.localdate()
+    until = today + relativedelta(months=data.AGREEMENT_GENERATION_MONTHS)
+    generated = ServiceOrder.objects.filter(origin="agreement").select_related("agreement")
+    assert generated.count() > 100
+    assert {order.agreement.status for order in generated} == {"active"}
+    assert not generated.filter(agreement__template_group__isnull=False).exists()
+    assert not ServiceOrder.objects.filter(origin="manual", agreement__isnull=False).exists()
+    assert set(generated.values_list("stage__code", flat=True)) == {"new"}
+    # Every active agreement with a line recurring at least quarterly has orders.
+    frequent = {
+        line.agreement_id
+        for line in AgreementLine.objects.filter(
+            agreement__status="active", agreement__template_group=None, is_stopped=False
+        )
+        if line.interval_unit == "week"
+        or (line.interval_unit == "month" and line.interval_every <= 3)
+    }
+    assert len(frequent) >= 30
+    assert set(generated.values_list("agreement_id", flat=True)) >= frequent
+    lines = OrderLine.objects.filter(order__origin="agreement").select_related(
+        "order", "agreement_line"
+    )
+    assert not lines.filter(agreement_line=None).exists()
+    for line in lines:
+        assert today <= line.occurrence_on <= until
+        source = line.agreement_line
+        assert source.agreement_id == line.order.agreement_id
+        first, last = recurrence.window(
+            line.occurrence_on,
+            source.window,
+            source.window_days_before,
+            source.window_days_after,
+        )
+        assert first <= line.order.service_on <= last
+    for order in generated.filter(agreement__sla_policy__isnull=False):
+        assert order.sla_policy_id == order.agreement.sla_policy_id
+
+    again = orders_generate_from_agreements(date_from=today, date_to=until)
+
+    assert (again.orders_created, again.lines_created, again.orders_joined) == (0, 0, 0)
