@@ -1,7 +1,7 @@
 """API for service agreements, their lines, copying and renewal, and template groups. Generating
 orders (`/agreements/generate`, `/agreements/{id}/forecast`) is served by the orders app."""
 
-from datetime import date, time
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -18,6 +18,7 @@ from openservice.core.errors import InvalidInput, NotFound
 from openservice.core.roles import require_perm
 from openservice.core.schemas import (
     ClockTime,
+    ClockTimeOut,
     Id,
     MoneyIn,
     MoneyOrNullOut,
@@ -174,8 +175,8 @@ class AgreementLineOut(Schema):
     window_days_after: int
     starts_on: date
     ends_on: date | None
-    earliest_time: time | None
-    latest_time: time | None
+    earliest_time: ClockTimeOut
+    latest_time: ClockTimeOut
     is_stopped: bool
 
     @staticmethod

@@ -112,8 +112,27 @@ def _naive_time(value: time) -> time:
     return value
 
 
-ClockTime = Annotated[time, AfterValidator(_naive_time)]
-"""A time of day, read in the time zone of whatever it belongs to (no offset)."""
+CLOCK_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+ClockTime = Annotated[
+    time,
+    AfterValidator(_naive_time),
+    WithJsonSchema({"type": "string", "pattern": CLOCK_PATTERN, "example": "08:00"}),
+]
+"""A time of day, read in the time zone of whatever it belongs to (no offset): "08:00"."""
+ClockTimeOut = Annotated[
+    time | None,
+    PlainSerializer(
+        lambda value: None if value is None else value.strftime("%H:%M"), return_type=str | None
+    ),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d{2}:\d{2}$", "example": "08:00"},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
 
 TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(_valid_timezone)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]

@@ -855,8 +855,8 @@ def test_a_line_is_created_and_read_with_exactly_its_documented_fields(manager, 
         "window_days_after": 5,
         "starts_on": "2027-02-01",
         "ends_on": "2027-11-30",
-        "earliest_time": "08:00:00",
-        "latest_time": "12:30:00",
+        "earliest_time": "08:00",
+        "latest_time": "12:30",
         "is_stopped": False,
     }
     assert response.json() == expected
@@ -926,7 +926,7 @@ def test_a_line_is_changed_and_deleted(manager, api_as):
     assert (body["interval_unit"], body["is_stopped"], body["latest_time"]) == (
         None,
         True,
-        "16:00:00",
+        "16:00",
     )
     assert body["description"] == "Inspection"
 
