@@ -76,3 +76,8 @@ class PolicyInactive(DomainError):
 class AgreementInUse(DomainError):
     code = "agreements.in_use"
     default_message = _("Orders were made under this agreement; cancel it instead.")
+
+
+class AmountTooLarge(InvalidInput):
+    code = "agreements.amount_too_large"
+    default_message = _("The line's quantity times its price is too large for an order line.")

@@ -136,6 +136,12 @@ class ServiceAgreement(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="templates",
     )
+    resumed_on = models.DateField(
+        _("resumed on"),
+        null=True,
+        blank=True,
+        help_text=_("Continuous generation does not catch up on the time it was suspended."),
+    )
     renewed_from = models.ForeignKey(
         "self",
         verbose_name=_("renewal of"),
@@ -335,6 +341,12 @@ class AgreementLine(TimeStampedModel):
     earliest_time = models.TimeField(_("earliest start"), null=True, blank=True)
     latest_time = models.TimeField(_("latest end"), null=True, blank=True)
     is_stopped = models.BooleanField(_("stopped"), default=False)
+    # Marks generation reads so that it never makes up for what it was told to skip: the day a
+    # stopped line was restarted (continuous runs start there at the earliest), and when its
+    # schedule (start, interval) last changed (occurrences up to the last one generated before
+    # that are not generated again on the new schedule).
+    resumed_on = models.DateField(_("restarted on"), null=True, blank=True)
+    schedule_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("agreement line")

@@ -142,7 +142,9 @@ def generating_agreements(
     """Agreements that generate orders: active, not templates, valid somewhere in the range.
     For the generation service (no user: it runs as a job)."""
     agreements = ServiceAgreement.objects.filter(
-        status=ServiceAgreement.Status.ACTIVE, template_group__isnull=True
+        status=ServiceAgreement.Status.ACTIVE,
+        template_group__isnull=True,
+        customer__is_active=True,  # inactive customers get no new orders
     )
     if agreement_ids is not None:
         agreements = agreements.filter(pk__in=list(agreement_ids))
@@ -180,9 +182,7 @@ def templates_and_unknown(agreement_ids) -> tuple[list[int], list[int]]:
     """Which of the ids are templates, and which name no agreement."""
     ids = set(agreement_ids)
     found = dict(
-        ServiceAgreement.objects.filter(pk__in=list(ids)).values_list(
-            "pk", "template_group_id"
-        )
+        ServiceAgreement.objects.filter(pk__in=list(ids)).values_list("pk", "template_group_id")
     )
     templates = sorted(pk for pk, group in found.items() if group is not None)
     return templates, sorted(ids - set(found))

@@ -3,6 +3,7 @@ renewal. One transaction per use case; order generation lives in the orders app.
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from openservice.agreements import recurrence
 from openservice.agreements.errors import (
     AgreementInUse,
+    AmountTooLarge,
     CustomerInactive,
     CustomerMismatch,
     IntervalNotPositive,
@@ -95,12 +97,19 @@ TRANSITIONS = {
         "agreement.cancelled",
     ),
 }
+# Changing these moves the line's occurrences (generation then starts after the last one
+# generated on the old schedule).
+SCHEDULE_FIELDS = {"starts_on", "interval_unit", "interval_every"}
+# The largest amount an order line holds (14 digits, 2 decimals).
+MAX_AMOUNT = Decimal("999999999999.99")
 # A relation row as the callers give it: (object or task, internal note, external note).
 Relation = tuple[Any, str, str]
 
 
 def _lock(agreement: ServiceAgreement) -> ServiceAgreement:
-    return ServiceAgreement.objects.select_for_update().get(pk=agreement.pk)
+    # NO KEY UPDATE: orders being created under the agreement (which take a KEY SHARE lock on
+    # it for their foreign key) are not blocked, so they cannot deadlock with its writers.
+    return ServiceAgreement.objects.select_for_update(no_key=True).get(pk=agreement.pk)
 
 
 def _require_changeable(agreement: ServiceAgreement) -> None:
@@ -276,7 +285,11 @@ def agreement_change_status(*, agreement: ServiceAgreement, by, action: str) -> 
         raise InvalidStatusChange(agreement_id=agreement.pk, status=agreement.status, action=action)
     previous = agreement.status
     agreement.status = target
-    agreement.save(update_fields=["status", "updated_at"])
+    fields = ["status", "updated_at"]
+    if action == "resume":  # continuous generation restarts here, not at the suspension
+        agreement.resumed_on = timezone.localdate()
+        fields.append("resumed_on")
+    agreement.save(update_fields=fields)
     audit(by, verb, agreement, {"from": previous, "to": target})
     return agreement
 
@@ -286,7 +299,7 @@ def agreements_expire(*, today: date | None = None, by=None) -> int:
     """Active and suspended agreements whose validity ended before `today` become expired."""
     today = today or timezone.localdate()
     ended = list(
-        ServiceAgreement.objects.select_for_update()
+        ServiceAgreement.objects.select_for_update(no_key=True)
         .filter(status__in=[Status.ACTIVE, Status.SUSPENDED], ends_on__lt=today)
         .order_by("pk")
     )
@@ -331,6 +344,7 @@ def _check_line(agreement: ServiceAgreement, line: AgreementLine) -> None:
         raise WindowWiderThanInterval(
             {"window": [_("The window must be narrower than the interval.")]}
         )
+    _check_amounts(line)
     errors = {}
     if line.starts_on < agreement.starts_on:
         errors["starts_on"] = [_("The line cannot start before the agreement.")]
@@ -349,6 +363,25 @@ def _check_line(agreement: ServiceAgreement, line: AgreementLine) -> None:
         and not agreement.object_relations.filter(object_id=line.object_id).exists()
     ):
         raise ObjectNotCovered({"object_id": [_("The agreement does not cover this object.")]})
+
+
+def line_amounts_fit(line: AgreementLine) -> bool:
+    """Whether the line's quantity times its price (or its item's price or cost) fits an order
+    line's amount."""
+    prices = [line.unit_price]
+    if line.item is not None:
+        prices += [line.item.sales_price, line.item.cost_price]
+    if line.technician is not None:
+        prices.append(line.technician.hourly_cost)
+    quantity = Decimal(line.quantity or 0)
+    return all(price is None or quantity * Decimal(price) <= MAX_AMOUNT for price in prices)
+
+
+def _check_amounts(line: AgreementLine) -> None:
+    if not line_amounts_fit(line):
+        raise AmountTooLarge(
+            {"quantity": [_("Quantity times price exceeds the largest amount an order holds.")]}
+        )
 
 
 def _line_defaults(fields: dict) -> dict:
@@ -384,13 +417,17 @@ def agreement_line_update(*, line: AgreementLine, by, **changes) -> AgreementLin
     applies to the occurrences generated from now on."""
     agreement = _lock(line.agreement)
     _require_changeable(agreement)
-    line = AgreementLine.objects.select_for_update().get(pk=line.pk)
+    line = AgreementLine.objects.select_for_update(no_key=True).get(pk=line.pk)
     changes = only_fields(LINE_FIELDS, changes)
     changed = {}
     for field, value in changes.items():
         if getattr(line, field) != value:
             changed[field] = str(value) if value is not None else None
             setattr(line, field, value)
+    if SCHEDULE_FIELDS & set(changed):
+        line.schedule_changed_at = timezone.now()
+    if changed.get("is_stopped") == "False":
+        line.resumed_on = timezone.localdate()
     _check_line(agreement, line)
     save_validated(line)
     audit(by, "agreement.line_updated", agreement, {"line": line.pk, "changes": changed})
@@ -413,7 +450,14 @@ def agreement_line_delete(*, line: AgreementLine, by) -> None:
 
 
 def _shift(day: date | None, offset: relativedelta) -> date | None:
-    return None if day is None else day + offset
+    if day is None:
+        return None
+    try:
+        return day + offset
+    except (ValueError, OverflowError) as exc:
+        raise LineOutsideValidity(
+            {"starts_on": [_("A copied line would fall after the year 9000.")]}
+        ) from exc
 
 
 def _copy_line(
@@ -515,7 +559,12 @@ def _renewal_period(
         raise RenewalPeriodInvalid({"starts_on": [_("The renewal must start after the start.")]})
     if ends_on is None and agreement.ends_on is not None:
         length = relativedelta(agreement.ends_on + timedelta(days=1), agreement.starts_on)
-        ends_on = starts_on + length - timedelta(days=1)
+        try:
+            ends_on = starts_on + length - timedelta(days=1)
+        except (ValueError, OverflowError) as exc:
+            raise RenewalPeriodInvalid(
+                {"ends_on": [_("The renewal would end after the year 9000; give its end.")]}
+            ) from exc
     if ends_on is not None and ends_on < starts_on:
         raise RenewalPeriodInvalid({"ends_on": [_("The renewal cannot end before it starts.")]})
     return starts_on, ends_on
@@ -603,11 +652,12 @@ def agreements_lock_for_generation(agreement_ids) -> list[int]:
     caller's transaction holds the locks; a second run over the same agreements waits, then
     sees what the first one wrote."""
     return list(
-        ServiceAgreement.objects.select_for_update()
+        ServiceAgreement.objects.select_for_update(no_key=True)
         .filter(
             pk__in=list(agreement_ids),
             status=Status.ACTIVE,
             template_group__isnull=True,
+            customer__is_active=True,
         )
         .order_by("pk")
         .values_list("pk", flat=True)

@@ -276,6 +276,11 @@ class Calendar:
             first = self._transition_between(later, first)
         return first * _US
 
+    def local_instant(self, day: date, minutes: int) -> datetime:
+        """The UTC instant of a wall-clock time on a local date (a time skipped by a clock
+        change is the instant of the change; a repeated one its first occurrence)."""
+        return from_us(self._local_us(day, minutes))
+
     def _transition_between(self, low: int, high: int) -> int:
         """The first second in [low, high] whose UTC offset is the one after the change."""
         after = self._offset_at(high)

@@ -42,6 +42,11 @@ class ConflictOut(Schema):
     service_on: date
 
 
+class SkippedOut(Schema):
+    agreement_line_id: int
+    reason: str = Field(description="agreements.amount_too_large: its amounts overflow")
+
+
 class GenerateOut(Schema):
     agreements: int
     orders_created: int
@@ -50,6 +55,7 @@ class GenerateOut(Schema):
     conflicts: list[ConflictOut] = Field(
         description="Orders on a closed day because no open day was in the window"
     )
+    skipped: list[SkippedOut] = Field(description="Lines that generated nothing, and why")
 
 
 class ForecastIn(Schema):

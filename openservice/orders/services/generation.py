@@ -31,7 +31,7 @@ from openservice.agreements.selectors import (
     generating_agreements,
     templates_and_unknown,
 )
-from openservice.agreements.services import agreements_lock_for_generation
+from openservice.agreements.services import agreements_lock_for_generation, line_amounts_fit
 from openservice.calendars.selectors import arithmetic_of
 from openservice.core.bulk import Table, insert_rows
 from openservice.core.errors import InvalidInput
@@ -62,6 +62,7 @@ class GenerationResult:
     lines_created: int = 0
     orders_joined: int = 0
     conflicts: list[dict] = field(default_factory=list)  # {agreement_id, order_id, service_on}
+    skipped: list[dict] = field(default_factory=list)  # {agreement_line_id, reason}
 
     def add(self, other: GenerationResult) -> None:
         self.agreements += other.agreements
@@ -69,6 +70,7 @@ class GenerationResult:
         self.lines_created += other.lines_created
         self.orders_joined += other.orders_joined
         self.conflicts.extend(other.conflicts)
+        self.skipped.extend(other.skipped)
 
 
 @dataclass(frozen=True)
@@ -94,14 +96,15 @@ def _check(
             raise InvalidInput({name: [_("Use a date between the years 1900 and 9000.")]})
     if date_from is not None and date_from > date_to:
         raise GenerationPeriodReversed({"from": [_("The start is after the end.")]})
-    if date_from is not None and (date_to - date_from).days > MAX_SPAN_DAYS:
+    today = timezone.localdate(now)
+    if (date_to - (date_from or min(today, date_to))).days > MAX_SPAN_DAYS:
         raise GenerationPeriodTooLong({"to": [_("Generate at most ten years at a time.")]})
     if kinds is not None:
         unknown = set(kinds) - KINDS
         if unknown:
             raise InvalidInput({"kinds": [_("Unknown line kinds: %s.") % sorted(unknown)]})
         kinds = frozenset(kinds)
-    return Request(date_from, date_to, kinds, continuous, timezone.localdate(now))
+    return Request(date_from, date_to, kinds, continuous, today)
 
 
 def grouping_key(agreement, line) -> str:
@@ -133,20 +136,21 @@ class _Line:
     dates: list[date]
 
 
-def _line_start(request: Request, line, last: date | None) -> date | None:
-    if request.continuous and last is not None:
-        return last + timedelta(days=1)
-    return request.date_from or line.starts_on
+def _line_start(request: Request, agreement, line, last: date | None) -> date | None:
+    """Where a line's occurrences start for this run. A continuous run continues after the
+    last generated occurrence, but never makes up for a suspension of the agreement or a stop
+    of the line: it starts on the day they were resumed at the earliest."""
+    if not request.continuous:
+        return request.date_from
+    start = last + timedelta(days=1) if last is not None else request.date_from
+    marks = [day for day in (start, agreement.resumed_on, line.resumed_on) if day is not None]
+    return max(marks) if marks else None
 
 
-def _pending_lines(agreements, request: Request) -> list[_Line]:
-    """Each line's occurrences in the run's range that were not generated before."""
-    lines = [
-        (agreement, line)
-        for agreement in agreements
-        for line in agreement.generating_lines
-        if request.kinds is None or line.kind in request.kinds
-    ]
+def _generated_marks(lines, request: Request) -> tuple[dict[int, date], dict[int, date]]:
+    """Each line's last generated occurrence (continuous runs), and for lines whose schedule
+    changed, the last occurrence generated before the change: the new schedule starts after it,
+    so a rerun over a generated period does not make its visits a second time."""
     line_ids = [line.pk for _a, line in lines]
     last: dict[int, date] = {}
     if request.continuous:
@@ -156,16 +160,46 @@ def _pending_lines(agreements, request: Request) -> list[_Line]:
             .annotate(last=Max("occurrence_on"))
             .values_list("agreement_line_id", "last")
         )
+    changed = [line.pk for _a, line in lines if line.schedule_changed_at is not None]
+    before_change: dict[int, date] = {}
+    if changed:
+        before_change = dict(
+            OrderLine.objects.filter(
+                agreement_line_id__in=changed,
+                created_at__lt=F("agreement_line__schedule_changed_at"),
+            )
+            .values("agreement_line_id")
+            .annotate(last=Max("occurrence_on"))
+            .values_list("agreement_line_id", "last")
+        )
+    return last, before_change
+
+
+def _pending_lines(agreements, request: Request, skipped: list[dict]) -> list[_Line]:
+    """Each line's occurrences in the run's range that were not generated before. Lines whose
+    amounts no longer fit an order line (their item's price grew) are skipped and reported."""
+    lines = []
+    for agreement in agreements:
+        for line in agreement.generating_lines:
+            if request.kinds is not None and line.kind not in request.kinds:
+                continue
+            if not line_amounts_fit(line):
+                skipped.append(
+                    {"agreement_line_id": line.pk, "reason": "agreements.amount_too_large"}
+                )
+                continue
+            lines.append((agreement, line))
+    last, before_change = _generated_marks(lines, request)
     ranges = {}
     for agreement, line in lines:
-        start = max(
-            _line_start(request, line, last.get(line.pk)), line.starts_on, agreement.starts_on
-        )
-        end = min(
-            request.date_to,
-            line.ends_on or date.max,
-            agreement.ends_on or date.max,
-        )
+        starts = [line.starts_on, agreement.starts_on]
+        start = _line_start(request, agreement, line, last.get(line.pk))
+        if start is not None:
+            starts.append(start)
+        if line.pk in before_change:
+            starts.append(before_change[line.pk] + timedelta(days=1))
+        start = max(starts)
+        end = min(request.date_to, line.ends_on or date.max, agreement.ends_on or date.max)
         if start <= end:
             ranges[line.pk] = (start, end)
     if not ranges:
@@ -240,9 +274,9 @@ def _is_open(calendar) -> Callable[[date], bool]:
     return lambda day: bool(calendar.intervals_on(day))
 
 
-def _plans(agreements, request: Request, stage_id: int, lock: bool):
+def _plans(agreements, request: Request, stage_id: int, lock: bool, skipped: list[dict]):
     """(agreement, visits) for each agreement with something to make."""
-    pending = _pending_lines(agreements, request)
+    pending = _pending_lines(agreements, request, skipped)
     occurrences = _occurrences(pending, request.today)
     existing = _joinable(occurrences.keys(), occurrences, stage_id, lock)
     calendars: dict[int | None, tuple] = {}  # calendar id -> (arithmetic, is_open), per batch
@@ -266,33 +300,29 @@ def _local(day: date, minutes: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(minutes // 60, minutes % 60), tz)
 
 
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
 def _visit_times(visit, lines_by_id, calendar) -> tuple[datetime, datetime | None, datetime | None]:
     """reported_at (the SLA clock's start: the lines' earliest start that day, else the
-    calendar's first opening, else midnight) and the requested window, in the calendar's zone."""
-    tz = calendar.tz
+    calendar's first opening, else midnight) and the requested window, read in the calendar's
+    zone the way the calendar reads its own hours (a time skipped by a clock change is the
+    instant of the change)."""
     starts = [lines_by_id[o.line_id].earliest_time for o in visit.occurrences]
     ends = [lines_by_id[o.line_id].latest_time for o in visit.occurrences]
-    starts = [t for t in starts if t is not None]
-    ends = [t for t in ends if t is not None]
-    start = datetime.combine(visit.on, min(starts), tz) if starts else None
-    end = datetime.combine(visit.on, max(ends), tz) if ends else None
+    starts = [_minutes(t) for t in starts if t is not None]
+    ends = [_minutes(t) for t in ends if t is not None]
+    start = calendar.local_instant(visit.on, min(starts)) if starts else None
+    end = calendar.local_instant(visit.on, max(ends)) if ends else None
     if start is not None and end is not None and end < start:
         end = None
     if start is not None:
         reported = start
     else:
         intervals = calendar.intervals_on(visit.on)
-        reported = (
-            _local(visit.on, intervals[0][0], tz)
-            if intervals
-            else datetime.combine(visit.on, time(0), tz)
-        )
-    utc = ZoneInfo("UTC")
-    return (
-        reported.astimezone(utc),
-        start.astimezone(utc) if start else None,
-        end.astimezone(utc) if end else None,
-    )
+        reported = calendar.local_instant(visit.on, intervals[0][0] if intervals else 0)
+    return reported, start, end
 
 
 _LINE_VALUE_FIELDS = (
@@ -477,16 +507,16 @@ def _write(batch: _Batch, *, by, stage, now: datetime) -> GenerationResult:
             result.conflicts.append(
                 {"agreement_id": agreement.pk, "order_id": order_id, "service_on": visit.on}
             )
-    joined_ids = []
-    joined_objects = []
+    joined_ids, joined_objects, joined_tasks = [], set(), set()
     for order_id, visit, agreement, lines_by_id in batch.joined:
         add_lines(order_id, visit, agreement, lines_by_id)
         joined_ids.append(order_id)
-        joined_objects.extend(
-            (order_id, lines_by_id[o.line_id].object_id)
-            for o in visit.occurrences
-            if lines_by_id[o.line_id].object_id
-        )
+        for occurrence in visit.occurrences:
+            line = lines_by_id[occurrence.line_id]
+            if line.object_id:
+                joined_objects.add((order_id, line.object_id))
+            if line.task_id:
+                joined_tasks.add((order_id, line.task_id))
     result.lines_created = len(lines.rows)
     for table in (lines, stages, events, audits):
         table.insert()
@@ -495,11 +525,18 @@ def _write(batch: _Batch, *, by, stage, now: datetime) -> GenerationResult:
     insert_rows(through_objects, ("serviceorder_id", "serviceobject_id"), object_rows)
     insert_rows(through_tasks, ("serviceorder_id", "servicetask_id"), task_rows)
     if joined_ids:
-        # Lines that join an order bring their objects along (those not related yet).
+        # Lines that join an order bring their objects and tasks along (those not there yet).
         through_objects.objects.bulk_create(
             [
                 through_objects(serviceorder_id=order_id, serviceobject_id=object_id)
-                for order_id, object_id in joined_objects
+                for order_id, object_id in sorted(joined_objects)
+            ],
+            ignore_conflicts=True,
+        )
+        through_tasks.objects.bulk_create(
+            [
+                through_tasks(serviceorder_id=order_id, servicetask_id=task_id)
+                for order_id, task_id in sorted(joined_tasks)
             ],
             ignore_conflicts=True,
         )
@@ -522,7 +559,8 @@ def _generate_batch(
         return result
     policies = policies_for_customers({a.customer for a in agreements})
     batch = _Batch()
-    plans = list(_plans(agreements, request, stage.pk, lock=True))
+    skipped: list[dict] = []
+    plans = list(_plans(agreements, request, stage.pk, lock=True, skipped=skipped))
     chosen = {
         agreement.pk: (
             agreement.sla_policy
@@ -552,6 +590,7 @@ def _generate_batch(
             )
     written = _write(batch, by=by, stage=stage, now=now)
     written.agreements = result.agreements
+    written.skipped = skipped
     if written.orders_created or written.orders_joined:
         audit_many(
             by,
@@ -656,6 +695,8 @@ def orders_forecast(
             calendar_conflict=visit.calendar_conflict,
             occurrences=tuple((o.line_id, o.on) for o in visit.occurrences),
         )
-        for _agreement, _calendar, visits in _plans(agreements, request, stage.pk, lock=False)
+        for _agreement, _calendar, visits in _plans(
+            agreements, request, stage.pk, lock=False, skipped=[]
+        )
         for visit in visits
     ]

@@ -561,3 +561,122 @@ def test_a_visit_due_today_or_later_never_moves_into_the_past(calendar):
     ServiceOrder.objects.all().delete()
     generate(date(2027, 1, 16), date(2027, 1, 16), now=saturday - timedelta(days=1))
     assert ServiceOrder.objects.get().service_on == date(2027, 1, 15)
+
+
+def test_a_continuous_run_does_not_make_up_for_a_suspension(calendar, monkeypatch):
+    made = agreement(calendar=calendar)
+    weekly = line(made, starts_on=date(2027, 1, 4))
+    generate(None, date(2027, 1, 31), continuous=True)  # 4 Jan .. 25 Jan
+    made = agreements.agreement_change_status(agreement=made, by=None, action="suspend")
+    monkeypatch.setattr(
+        "openservice.agreements.services.timezone.localdate", lambda *a: date(2027, 4, 28)
+    )
+    agreements.agreement_change_status(agreement=made, by=None, action="resume")
+
+    generate(None, date(2027, 5, 31), continuous=True, now=datetime(2027, 4, 28, tzinfo=UTC))
+
+    dates = sorted(
+        OrderLine.objects.filter(agreement_line=weekly).values_list("occurrence_on", flat=True)
+    )
+    mondays_may = [date(2027, 5, 3) + timedelta(weeks=n) for n in range(5)]
+    assert dates == [date(2027, 1, 4) + timedelta(weeks=n) for n in range(4)] + mondays_may
+
+
+def test_a_restarted_line_continues_from_its_restart(calendar, monkeypatch):
+    made = agreement(calendar=calendar)
+    weekly = line(made, starts_on=date(2027, 1, 4))
+    generate(None, date(2027, 1, 10), continuous=True)
+    weekly = agreements.agreement_line_update(line=weekly, by=None, is_stopped=True)
+    monkeypatch.setattr(
+        "openservice.agreements.services.timezone.localdate", lambda *a: date(2027, 2, 27)
+    )
+    agreements.agreement_line_update(line=weekly, by=None, is_stopped=False)
+
+    generate(None, date(2027, 3, 7), continuous=True)
+
+    assert sorted(OrderLine.objects.values_list("occurrence_on", flat=True)) == [
+        date(2027, 1, 4),
+        date(2027, 3, 1),
+    ]
+
+
+def test_a_rescheduled_line_is_not_generated_twice_over_a_generated_period(calendar):
+    made = agreement(calendar=calendar)
+    weekly = line(made, starts_on=date(2027, 1, 4))  # Mondays
+    generate(date(2027, 1, 1), date(2027, 1, 31))
+    agreements.agreement_line_update(line=weekly, by=None, starts_on=date(2027, 1, 5))
+
+    generate(date(2027, 1, 1), date(2027, 2, 28))
+
+    dates = sorted(OrderLine.objects.values_list("occurrence_on", flat=True))
+    # January stays on Mondays (4 .. 25 Jan); the Tuesday schedule starts after the last of them.
+    assert dates == [date(2027, 1, 4) + timedelta(weeks=n) for n in range(4)] + [
+        date(2027, 1, 26) + timedelta(weeks=n) for n in range(5)
+    ]
+
+
+def test_inactive_customers_get_no_orders(calendar):
+    from openservice.customers.services import customer_set_active
+
+    made = agreement(calendar=calendar)
+    line(made, starts_on=date(2027, 1, 4))
+    customer_set_active(customer=made.customer, by=None, is_active=False)
+
+    assert generate().orders_created == 0
+    assert counts() == (0, 0, 0, 0, 0, 0)
+
+
+def test_a_continuous_run_is_limited_to_ten_years_ahead(calendar):
+    line(agreement(calendar=calendar), starts_on=date(2027, 1, 4))
+    with pytest.raises(GenerationPeriodTooLong):
+        generate(None, date(2040, 1, 1), continuous=True)
+    assert counts() == (0, 0, 0, 0, 0, 0)
+
+
+def test_a_joining_line_brings_its_task_to_the_order(calendar):
+    made = agreement(calendar=calendar)
+    line(made, starts_on=date(2027, 1, 4))
+    generate(date(2027, 1, 4), date(2027, 1, 4))
+    task = ServiceTaskFactory()
+    line(
+        made, kind="fee", task=task, window="days", window_days_after=2, starts_on=date(2027, 1, 2)
+    )
+
+    assert generate(date(2027, 1, 1), date(2027, 1, 4)).orders_joined == 1
+
+    assert list(ServiceOrder.objects.get().tasks.values_list("pk", flat=True)) == [task.pk]
+
+
+def test_a_start_time_skipped_by_the_clock_change_starts_at_the_change():
+    berlin = calendar_create(
+        by=None,
+        name="Berlin nights",
+        timezone="Europe/Berlin",
+        hours={day: [["00:00", "06:00"]] for day in ("sun", "mon")},
+    )
+    made = agreement(calendar=berlin, starts_on=date(2027, 3, 28))
+    line(made, starts_on=date(2027, 3, 28), earliest_time=time(2, 30))
+
+    generate(date(2027, 3, 28), date(2027, 3, 28))
+
+    # 02:30 does not exist that night in Berlin: clocks jump from 02:00 (01:00 UTC) to 03:00.
+    assert ServiceOrder.objects.get().reported_at == datetime(2027, 3, 28, 1, 0, tzinfo=UTC)
+
+
+def test_a_line_whose_amounts_overflow_is_refused_then_skipped_if_its_item_grows(calendar):
+    from openservice.agreements.errors import AmountTooLarge
+
+    made = agreement(calendar=calendar)
+    with pytest.raises(AmountTooLarge):
+        line(made, quantity=Decimal("1000"), unit_price=Decimal("9999999999.99"))
+    item = ItemFactory(sales_price=Decimal("10.00"))
+    part = line(made, kind="item", item=item, quantity=Decimal("1000"), starts_on=date(2027, 1, 4))
+    weekly = line(made, starts_on=date(2027, 1, 4))
+    type(item).objects.filter(pk=item.pk).update(sales_price=Decimal("9999999999.99"))
+
+    result = generate(date(2027, 1, 4), date(2027, 1, 4))
+
+    assert result.skipped == [
+        {"agreement_line_id": part.pk, "reason": "agreements.amount_too_large"}
+    ]
+    assert list(OrderLine.objects.values_list("agreement_line_id", flat=True)) == [weekly.pk]

@@ -160,6 +160,7 @@ def test_generating_a_month_answers_with_what_was_made(lift_care, dispatcher, ap
         "lines_created": 5,
         "orders_joined": 0,
         "conflicts": [],
+        "skipped": [],
     }
     # Saturday 20 Feb's roller joins Monday 15 Feb's visit, within its week.
     assert plan_of(agreement) == [
@@ -194,6 +195,7 @@ def test_generating_again_makes_nothing_new(lift_care, manager, api_as):
         "lines_created": 0,
         "orders_joined": 0,
         "conflicts": [],
+        "skipped": [],
     }
     assert everything() == before
 

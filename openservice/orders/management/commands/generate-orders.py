@@ -93,8 +93,9 @@ class Command(BaseCommand):
             _one_line_error(f"{exc.message} ({exc.code})")
         finally:
             bar.close()
+        skipped = f", {len(result.skipped)} lines skipped" if result.skipped else ""
         self.stdout.write(
             f"{result.orders_created} orders and {result.lines_created} lines created "
             f"({result.orders_joined} existing orders extended, {len(result.conflicts)} on a "
-            f"closed day) from {result.agreements} agreements"
+            f"closed day{skipped}) from {result.agreements} agreements"
         )
