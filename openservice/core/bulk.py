@@ -98,17 +98,21 @@ class Table:
         self.model = model
         concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
         self.fields = [f.attname for f in concrete]
-        self._defaults = {
-            f.attname: now
+        self._position = {name: index for index, name in enumerate(self.fields)}
+        self._defaults = [
+            now
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
             else f.get_default()
             for f in concrete
-        }
+        ]
         self.rows: list[tuple] = []
 
     def add(self, **values: Any) -> None:
-        merged = {**self._defaults, **values}
-        self.rows.append(tuple(merged[name] for name in self.fields))
+        row = self._defaults.copy()
+        position = self._position
+        for name, value in values.items():
+            row[position[name]] = value
+        self.rows.append(tuple(row))
 
     def insert(self, *, returning: str | None = None) -> list[Any]:
         ids = insert_rows(self.model, self.fields, self.rows, returning=returning)

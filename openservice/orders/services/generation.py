@@ -35,7 +35,6 @@ from openservice.agreements.services import agreements_lock_for_generation, line
 from openservice.calendars.selectors import arithmetic_of
 from openservice.core.bulk import Table, insert_rows
 from openservice.core.errors import InvalidInput
-from openservice.core.models import AuditEvent
 from openservice.core.services import audit_many, sequence_take
 from openservice.orders import planning
 from openservice.orders.errors import (
@@ -63,6 +62,8 @@ class GenerationResult:
     orders_joined: int = 0
     conflicts: list[dict] = field(default_factory=list)  # {agreement_id, order_id, service_on}
     skipped: list[dict] = field(default_factory=list)  # {agreement_line_id, reason}
+    # Per agreement, the numbers of the orders made (for the audit log; not added up).
+    made: dict[int, list[str]] = field(default_factory=dict, repr=False)
 
     def add(self, other: GenerationResult) -> None:
         self.agreements += other.agreements
@@ -304,24 +305,32 @@ def _minutes(value: time) -> int:
     return value.hour * 60 + value.minute
 
 
-def _visit_times(visit, lines_by_id, calendar) -> tuple[datetime, datetime | None, datetime | None]:
+def _visit_times(visit, lines_by_id, calendar, memo: dict) -> tuple:
     """reported_at (the SLA clock's start: the lines' earliest start that day, else the
     calendar's first opening, else midnight) and the requested window, read in the calendar's
     zone the way the calendar reads its own hours (a time skipped by a clock change is the
-    instant of the change)."""
+    instant of the change). Visits of one day share them: `memo` keeps them for the batch."""
     starts = [lines_by_id[o.line_id].earliest_time for o in visit.occurrences]
     ends = [lines_by_id[o.line_id].latest_time for o in visit.occurrences]
     starts = [_minutes(t) for t in starts if t is not None]
     ends = [_minutes(t) for t in ends if t is not None]
-    start = calendar.local_instant(visit.on, min(starts)) if starts else None
-    end = calendar.local_instant(visit.on, max(ends)) if ends else None
+    key = (id(calendar), visit.on, min(starts, default=None), max(ends, default=None))
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _times(visit.on, key[2], key[3], calendar)
+    return found
+
+
+def _times(day: date, start_minutes, end_minutes, calendar) -> tuple:
+    start = None if start_minutes is None else calendar.local_instant(day, start_minutes)
+    end = None if end_minutes is None else calendar.local_instant(day, end_minutes)
     if start is not None and end is not None and end < start:
         end = None
     if start is not None:
         reported = start
     else:
-        intervals = calendar.intervals_on(visit.on)
-        reported = calendar.local_instant(visit.on, intervals[0][0] if intervals else 0)
+        intervals = calendar.intervals_on(day)
+        reported = calendar.local_instant(day, intervals[0][0] if intervals else 0)
     return reported, start, end
 
 
@@ -394,8 +403,34 @@ class _Batch:
     joined: list[tuple] = field(default_factory=list)  # (order_id, visit, agreement, lines_by_id)
 
 
-def _new_order(agreement, visit, lines_by_id, calendar, stage, policy, measures, now) -> _New:
-    reported_at, requested_start, requested_end = _visit_times(visit, lines_by_id, calendar)
+@dataclass
+class _Memo:
+    """What many orders of a batch share: visit times per calendar and day, and the SLA clock
+    per policy, priority and start (a clock is a function of these for a new order)."""
+
+    measures: dict
+    now: datetime
+    times: dict = field(default_factory=dict)
+    clocks: dict = field(default_factory=dict)
+
+    def clock(self, policy, priority: str, reported_at: datetime, stage) -> tuple:
+        key = (policy.pk if policy else None, priority, reported_at)
+        found = self.clocks.get(key)
+        if found is None:
+            clock = None
+            if policy is not None:
+                history = [sla_clock.StageEntry(reported_at, stage.sla_clock, stage.category)]
+                clock = clock_of(
+                    _Clocked(reported_at, priority), self.measures.get(policy.pk), history
+                )
+            found = self.clocks[key] = (clock, _fields(clock, self.now))
+        return found
+
+
+def _new_order(agreement, visit, lines_by_id, calendar, stage, policy, memo: _Memo) -> _New:
+    reported_at, requested_start, requested_end = _visit_times(
+        visit, lines_by_id, calendar, memo.times
+    )
     key_id = _key_id(visit.key)
     site_id = agreement.site_id
     technician_id = agreement.preferred_technician_id
@@ -405,10 +440,7 @@ def _new_order(agreement, visit, lines_by_id, calendar, stage, policy, measures,
     if agreement.grouping == "technician":
         technician_id = key_id
     priority = ServiceOrder.Priority.NORMAL
-    clock = None
-    if policy is not None:
-        history = [sla_clock.StageEntry(reported_at, stage.sla_clock, stage.category)]
-        clock = clock_of(_Clocked(reported_at, priority), measures.get(policy.pk), history)
+    clock, sla_fields = memo.clock(policy, priority, reported_at, stage)
     values = {
         "customer_id": agreement.customer_id,
         "site_id": site_id,
@@ -427,7 +459,7 @@ def _new_order(agreement, visit, lines_by_id, calendar, stage, policy, measures,
         "preferred_technician_id": technician_id,
         "responsible_id": agreement.responsible_id,
         "sla_policy_id": policy.pk if policy is not None else None,
-        **_fields(clock, now),
+        **sla_fields,
     }
     return _New(visit, agreement, lines_by_id, values, clock)
 
@@ -461,7 +493,7 @@ def _write(batch: _Batch, *, by, stage, now: datetime) -> GenerationResult:
         orders.add(number=number, **new.values)
     order_ids = orders.insert(returning="number")
     lines, stages = Table(OrderLine, now=now), Table(StageChange, now=now)
-    events, audits = Table(SlaEvent, now=now), Table(AuditEvent, now=now)
+    events = Table(SlaEvent, now=now)
     object_rows, task_rows = [], []
     line_values: dict[int, dict] = {}
 
@@ -480,6 +512,7 @@ def _write(batch: _Batch, *, by, stage, now: datetime) -> GenerationResult:
 
     for new, order_id, number in zip(batch.new, order_ids, numbers, strict=True):
         visit, agreement = new.visit, new.agreement
+        result.made.setdefault(agreement.pk, []).append(number)
         add_lines(order_id, visit, agreement, new.lines_by_id)
         # The order entered its initial stage when it was generated (at the visit, for a visit
         # in the past); its SLA clock starts at the visit whatever happens to it before.
@@ -496,13 +529,6 @@ def _write(batch: _Batch, *, by, stage, now: datetime) -> GenerationResult:
         objects, tasks = _relations(agreement, visit, new.lines_by_id)
         object_rows.extend((order_id, pk) for pk in sorted(objects))
         task_rows.extend((order_id, pk) for pk in sorted(tasks))
-        audits.add(
-            actor_id=by_id,
-            verb="order.generated",
-            object_type=ServiceOrder._meta.label_lower,
-            object_id=str(order_id),
-            data={"number": number, "agreement": agreement.pk},
-        )
         if visit.calendar_conflict:
             result.conflicts.append(
                 {"agreement_id": agreement.pk, "order_id": order_id, "service_on": visit.on}
@@ -511,6 +537,7 @@ def _write(batch: _Batch, *, by, stage, now: datetime) -> GenerationResult:
     for order_id, visit, agreement, lines_by_id in batch.joined:
         add_lines(order_id, visit, agreement, lines_by_id)
         joined_ids.append(order_id)
+        result.made.setdefault(agreement.pk, [])
         for occurrence in visit.occurrences:
             line = lines_by_id[occurrence.line_id]
             if line.object_id:
@@ -518,7 +545,7 @@ def _write(batch: _Batch, *, by, stage, now: datetime) -> GenerationResult:
             if line.task_id:
                 joined_tasks.add((order_id, line.task_id))
     result.lines_created = len(lines.rows)
-    for table in (lines, stages, events, audits):
+    for table in (lines, stages, events):
         table.insert()
     through_objects = ServiceOrder.objects_covered.through
     through_tasks = ServiceOrder.tasks.through
@@ -569,7 +596,7 @@ def _generate_batch(
         )
         for agreement, _c, _v in plans
     }
-    measures = _policies(p.pk for p in chosen.values() if p is not None)
+    memo = _Memo(_policies(p.pk for p in chosen.values() if p is not None), now)
     for agreement, calendar, visits in plans:
         lines_by_id = {line.pk: line for line in agreement.generating_lines}
         for visit in visits:
@@ -584,24 +611,31 @@ def _generate_batch(
                     calendar,
                     stage,
                     chosen[agreement.pk],
-                    measures,
-                    now,
+                    memo,
                 )
             )
     written = _write(batch, by=by, stage=stage, now=now)
     written.agreements = result.agreements
     written.skipped = skipped
-    if written.orders_created or written.orders_joined:
-        audit_many(
-            by,
-            "agreement.orders_generated",
-            type(agreements[0]),
-            [
-                (agreement.pk, {"from": _iso(request.date_from), "to": request.date_to.isoformat()})
-                for agreement, _c, visits in plans
-                if visits
-            ],
-        )
+    # One audit row per agreement and run (the orders' own history starts with their stage
+    # entry, which says who generated them and when).
+    audit_many(
+        by,
+        "agreement.orders_generated",
+        type(agreements[0]),
+        [
+            (
+                pk,
+                {
+                    "from": _iso(request.date_from),
+                    "to": request.date_to.isoformat(),
+                    "orders": numbers,
+                },
+            )
+            for pk, numbers in sorted(written.made.items())
+        ],
+    )
+    written.made = {}
     return written
 
 

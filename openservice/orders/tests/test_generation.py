@@ -199,7 +199,9 @@ def test_generated_orders_carry_the_agreement_and_its_prices(weekly_and_monthly,
     assert (
         StageChange.objects.filter(order=order, from_stage=None, to_stage__code="new").count() == 1
     )
-    assert AuditEvent.objects.filter(verb="order.generated", object_id=str(order.pk)).count() == 1
+    audit = AuditEvent.objects.get(verb="agreement.orders_generated", object_id=str(made.pk))
+    assert order.number in audit.data["orders"] and len(audit.data["orders"]) == 14
+    assert (audit.data["from"], audit.data["to"]) == ("2027-01-01", "2027-03-31")
 
 
 def test_generated_orders_are_measured_against_the_sla_from_the_visit(weekly_and_monthly):

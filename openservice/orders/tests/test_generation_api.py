@@ -179,7 +179,8 @@ def test_generating_a_month_answers_with_what_was_made(lift_care, dispatcher, ap
         "pcs",
         Decimal("12.40"),
     )
-    assert AuditEvent.objects.filter(verb="order.generated", actor=dispatcher).count() == 4
+    audit = AuditEvent.objects.get(verb="agreement.orders_generated", actor=dispatcher)
+    assert len(audit.data["orders"]) == 4
 
 
 def test_generating_again_makes_nothing_new(lift_care, manager, api_as):
