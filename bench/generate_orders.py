@@ -5,7 +5,8 @@ quarterly fee), one covered object and one covered task, measured against an SLA
 Finnish office calendar, generated over one quarter (2027-01-01 to 2027-03-31): 13 visits and
 17 order lines per agreement. Printed: order lines created per second, counting the time of
 everything generation writes (orders, lines, object and task relations, stage entries, SLA event
-rows, an audit row per agreement), then the same for 100,000 agreements to show the cost grows linearly.
+rows, an audit row per agreement), then the same for 100,000 agreements to show the cost grows
+linearly.
 
 Two baselines write the same orders and lines on the same database, in the same batches, and
 nothing else: Django `bulk_create` (the ORM floor) and a raw `executemany` (the driver floor).
