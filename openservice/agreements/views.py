@@ -18,14 +18,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from openservice.agreements import display, selectors, services
-from openservice.agreements.forms import (
-    AgreementFilterForm,
-    AgreementForm,
-    CopyLinesForm,
-    LineForm,
-    RenewForm,
-    StatusForm,
-)
+from openservice.agreements.forms import AgreementFilterForm, AgreementForm, RenewForm, StatusForm
+from openservice.agreements.line_forms import CopyLinesForm, LineForm
 from openservice.agreements.models import ServiceAgreement
 from openservice.calendars.selectors import calendar_list
 from openservice.catalog.selectors import item_list, task_list

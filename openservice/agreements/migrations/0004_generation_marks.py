@@ -4,25 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0003_service_years'),
+        ("agreements", "0003_service_years"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agreementline',
-            name='resumed_on',
-            field=models.DateField(blank=True, null=True, verbose_name='restarted on'),
+            model_name="agreementline",
+            name="resumed_on",
+            field=models.DateField(blank=True, null=True, verbose_name="restarted on"),
         ),
         migrations.AddField(
-            model_name='agreementline',
-            name='schedule_changed_at',
+            model_name="agreementline",
+            name="schedule_changed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='serviceagreement',
-            name='resumed_on',
-            field=models.DateField(blank=True, help_text='Continuous generation does not catch up on the time it was suspended.', null=True, verbose_name='resumed on'),
+            model_name="serviceagreement",
+            name="resumed_on",
+            field=models.DateField(
+                blank=True,
+                help_text="Continuous generation does not catch up on the time it was suspended.",
+                null=True,
+                verbose_name="resumed on",
+            ),
         ),
     ]
