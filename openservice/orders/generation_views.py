@@ -210,20 +210,8 @@ class PreviewRow:
     last: date | None
 
 
-def _preview_row(user, agreement, visits, kinds) -> PreviewRow | None:
-    """One agreement's planned visits, limited to the line kinds asked for (a visit left with
-    no occurrence of those kinds is not made)."""
-    if kinds is not None:
-        kind_of = dict(
-            agreement_selectors.line_list(user=user, agreement_id=agreement.pk).values_list(
-                "pk", "kind"
-            )
-        )
-        visits = [
-            visit
-            for visit in visits
-            if any(kind_of.get(line_id) in kinds for line_id, _on in visit.occurrences)
-        ]
+def _preview_row(agreement, visits) -> PreviewRow | None:
+    """One agreement's planned visits."""
     if not visits:
         return None
     return PreviewRow(
@@ -262,8 +250,13 @@ def _preview(request, form: GenerateForm) -> dict | None:
     rows = []
     try:
         for agreement in agreements:
-            visits = orders_forecast(agreement=agreement, date_from=date_from, date_to=date_to)
-            row = _preview_row(request.user, agreement, visits, arguments["kinds"])
+            visits = orders_forecast(
+                agreement=agreement,
+                date_from=date_from,
+                date_to=date_to,
+                kinds=arguments["kinds"],
+            )
+            row = _preview_row(agreement, visits)
             if row is not None:
                 rows.append(row)
     except DomainError as error:

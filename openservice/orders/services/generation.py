@@ -405,11 +405,16 @@ class PlannedVisit:
 
 
 def orders_forecast(
-    *, agreement, date_from: date, date_to: date, now: datetime | None = None
+    *,
+    agreement,
+    date_from: date,
+    date_to: date,
+    kinds: Iterable[str] | None = None,
+    now: datetime | None = None,
 ) -> list[PlannedVisit]:
     """The visits a generation over [date_from, date_to] would make for the agreement, as if it
     were active, without writing anything (a template is refused: it never generates)."""
-    request = _check(date_from, date_to, None, False, now=now or timezone.now())
+    request = _check(date_from, date_to, kinds, False, now=now or timezone.now())
     if agreement.template_group_id is not None:
         raise GenerationOnTemplate(agreement_ids=[agreement.pk])
     agreements = agreements_for_generation([agreement.pk])
