@@ -124,6 +124,7 @@ def _generated_marks(lines, request: Request) -> tuple[dict[int, date], dict[int
     if request.continuous:
         last = dict(
             OrderLine.objects.filter(agreement_line_id__in=line_ids)
+            .order_by()
             .values("agreement_line_id")
             .annotate(last=Max("occurrence_on"))
             .values_list("agreement_line_id", "last")
@@ -136,6 +137,7 @@ def _generated_marks(lines, request: Request) -> tuple[dict[int, date], dict[int
                 agreement_line_id__in=changed,
                 created_at__lt=F("agreement_line__schedule_changed_at"),
             )
+            .order_by()
             .values("agreement_line_id")
             .annotate(last=Max("occurrence_on"))
             .values_list("agreement_line_id", "last")
@@ -178,7 +180,9 @@ def _pending_lines(agreements, request: Request, skipped: list[dict]) -> list[_L
             agreement_line_id__in=list(ranges),
             occurrence_on__gte=low,
             occurrence_on__lte=request.date_to,
-        ).values_list("agreement_line_id", "occurrence_on")
+        )
+        .order_by()  # no default ordering: it would join every line's order to sort
+        .values_list("agreement_line_id", "occurrence_on")
     )
     pending = []
     for agreement, line in lines:
