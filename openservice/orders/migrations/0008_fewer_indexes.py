@@ -5,43 +5,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0004_generation_marks'),
-        ('customers', '0002_role_permissions'),
-        ('orders', '0007_generate_permission'),
-        ('workforce', '0002_role_permissions'),
+        ("agreements", "0004_generation_marks"),
+        ("customers", "0002_role_permissions"),
+        ("orders", "0007_generate_permission"),
+        ("workforce", "0002_role_permissions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='orderline',
-            name='agreement_line',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='order_lines', to='agreements.agreementline', verbose_name='agreement line'),
+            model_name="orderline",
+            name="agreement_line",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="order_lines",
+                to="agreements.agreementline",
+                verbose_name="agreement line",
+            ),
         ),
         migrations.AlterField(
-            model_name='serviceorder',
-            name='agreement',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='agreements.serviceagreement', verbose_name='agreement'),
+            model_name="serviceorder",
+            name="agreement",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="orders",
+                to="agreements.serviceagreement",
+                verbose_name="agreement",
+            ),
         ),
         migrations.AlterField(
-            model_name='serviceorder',
-            name='customer',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='service_orders', to='customers.customer', verbose_name='customer'),
+            model_name="serviceorder",
+            name="customer",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="service_orders",
+                to="customers.customer",
+                verbose_name="customer",
+            ),
         ),
         migrations.AlterField(
-            model_name='serviceorder',
-            name='preferred_technician',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='preferred_orders', to='workforce.technician', verbose_name='preferred technician'),
+            model_name="serviceorder",
+            name="preferred_technician",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="preferred_orders",
+                to="workforce.technician",
+                verbose_name="preferred technician",
+            ),
         ),
         migrations.AlterField(
-            model_name='serviceorder',
-            name='stage',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='orders.stage', verbose_name='stage'),
+            model_name="serviceorder",
+            name="stage",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="orders",
+                to="orders.stage",
+                verbose_name="stage",
+            ),
         ),
         migrations.AlterField(
-            model_name='stagechange',
-            name='order',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='stage_changes', to='orders.serviceorder'),
+            model_name="stagechange",
+            name="order",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="stage_changes",
+                to="orders.serviceorder",
+            ),
         ),
     ]
