@@ -89,14 +89,13 @@ class ForecastDay:
     def label(self) -> str:
         parts = []
         if self.visits:
-            parts.append(
-                ngettext(
-                    "%(count)s planned visit (%(lines)s lines)",
-                    "%(count)s planned visits (%(lines)s lines)",
-                    self.visits,
-                )
-                % {"count": self.visits, "lines": self.occurrences}
-            )
+            visits = ngettext(
+                "%(count)s planned visit", "%(count)s planned visits", self.visits
+            ) % {"count": self.visits}
+            lines = ngettext("%(count)s line", "%(count)s lines", self.occurrences) % {
+                "count": self.occurrences
+            }
+            parts.append(f"{visits} ({lines})")
         if self.conflicts:
             parts.append(_("on a closed day"))
         if self.orders:
