@@ -5,13 +5,18 @@ Django's bulk_create prepares every value of every instance through the field ma
 on SQLite, sends at most 999 parameters a statement; for hundreds of thousands of rows that
 costs several times what the database spends. `insert_rows` adapts each column once per type
 and sends multi-row INSERTs of up to ~30,000 parameters, with `RETURNING` (SQLite 3.35+ and
-PostgreSQL) when the caller needs the new ids. Rows are plain tuples in the order of `fields`
+PostgreSQL) when the caller needs the new ids; on SQLite the statements go to the driver's own
+cursor in its native `?` style (Django's cursor rewrites every `%s` of a statement with a regular
+expression, and its query log would hold megabytes). Rows are plain tuples in the order of `fields`
 (attribute names, such as `order_id`); nothing here runs model validation or signals, so the
 caller owns what it writes (defaults, auto_now timestamps, constraints it must respect).
 """
 
-from collections.abc import Callable, Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -28,17 +33,46 @@ def _sqlite_instant(value: datetime) -> str:
     return str(value.astimezone(UTC).replace(tzinfo=None))
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cycle collector off while a bulk writer holds a batch of rows. Each batch keeps
+    hundreds of thousands of young objects alive until its INSERTs, so the collector would
+    traverse them again and again for nothing (a tenth of generation's time); a batch is
+    bounded, and whatever cycles it leaves are collected once the collector is back on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _remembered(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`adapt` computed once per distinct value (bulk rows share most of their instants and
+    dates: the stamp of the run, a visit's times)."""
+    seen: dict[Any, Any] = {}
+
+    def adapted(value: Any) -> Any:
+        found = seen.get(value)
+        if found is None:
+            found = seen[value] = adapt(value)
+        return found
+
+    return adapted
+
+
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     ops = connection.ops
     kind = field.get_internal_type()
     if kind == "DateTimeField":
         if connection.vendor == "sqlite" and settings.USE_TZ:
-            return _sqlite_instant
-        return ops.adapt_datetimefield_value
+            return _remembered(_sqlite_instant)
+        return _remembered(ops.adapt_datetimefield_value)
     if kind == "DateField":
-        return ops.adapt_datefield_value
+        return _remembered(ops.adapt_datefield_value)
     if kind == "TimeField":
-        return ops.adapt_timefield_value
+        return _remembered(ops.adapt_timefield_value)
     if kind == "JSONField":
         return lambda value: field.get_db_prep_save(value, connection)
     return None
@@ -67,25 +101,35 @@ def insert_rows(
         f"INSERT INTO {quote(meta.db_table)} "
         f"({', '.join(quote(column.column) for column in columns)}) VALUES "
     )
-    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    placeholder = "(" + ", ".join(["?"] * len(columns)) + ")"
     tail = ""
     key_index = None
     if returning is not None:
         key_index = list(fields).index(returning)
         tail = f" RETURNING {quote(meta.pk.column)}, {quote(meta.get_field(returning).column)}"
     per_statement = max(1, MAX_PARAMETERS // len(columns))
+    statements: dict[int, str] = {}  # by the number of rows
     ids_by_key: dict[Any, Any] = {}
-    with connection.cursor() as cursor:
+    connection.ensure_connection()
+    # The driver's cursor takes `?` parameters as they are; errors still reach callers as
+    # Django's (an IntegrityError is what generation retries on).
+    with closing(connection.connection.cursor()) as cursor, connection.wrap_database_errors:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             params: list[Any] = []
             for row in chunk:
-                values = list(row)
-                for index, adapt in adapters:
-                    if values[index] is not None:
-                        values[index] = adapt(values[index])
-                params.extend(values)
-            cursor.execute(head + ", ".join([placeholder] * len(chunk)) + tail, params)
+                if adapters:
+                    row = list(row)
+                    for index, adapt in adapters:
+                        if row[index] is not None:
+                            row[index] = adapt(row[index])
+                params.extend(row)
+            statement = statements.get(len(chunk))
+            if statement is None:
+                statement = statements[len(chunk)] = (
+                    head + ", ".join([placeholder] * len(chunk)) + tail
+                )
+            cursor.execute(statement, params)
             if returning is not None:
                 ids_by_key.update((key, pk) for pk, key in cursor.fetchall())
     if key_index is None:
@@ -122,7 +166,7 @@ def _copy_rows(model: type[models.Model], fields: Sequence[str], rows: list, *, 
             columns = [meta.pk.column, *columns]
             rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
         statement = f"COPY {table} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-        with cursor.cursor.copy(statement) as copy:
+        with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
     return ids
@@ -131,29 +175,32 @@ def _copy_rows(model: type[models.Model], fields: Sequence[str], rows: list, *, 
 class Table:
     """A model's columns for `insert_rows`: every concrete field but the id, each row built
     from the field defaults (auto_now and auto_now_add stamped with `now`) and the values
-    given."""
+    given. Rows are kept as dicts (a merge in C) and turned into tuples once, at the insert."""
 
     def __init__(self, model: type[models.Model], *, now) -> None:
         self.model = model
         concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
         self.fields = [f.attname for f in concrete]
-        self._position = {name: index for index, name in enumerate(self.fields)}
-        self._defaults = [
-            now
+        self._known = frozenset(self.fields)
+        self._values = itemgetter(*self.fields)
+        self._defaults = {
+            f.attname: now
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
             else f.get_default()
             for f in concrete
-        ]
-        self.rows: list[tuple] = []
+        }
+        self.rows: list[dict[str, Any]] = []
 
     def add(self, **values: Any) -> None:
-        row = self._defaults.copy()
-        position = self._position
-        for name, value in values.items():
-            row[position[name]] = value
-        self.rows.append(tuple(row))
+        if not values.keys() <= self._known:
+            unknown = sorted(values.keys() - self._known)
+            raise TypeError(f"{self.model.__name__} has no columns {unknown}")
+        self.rows.append({**self._defaults, **values})
 
     def insert(self, *, returning: str | None = None) -> list[Any]:
-        ids = insert_rows(self.model, self.fields, self.rows, returning=returning)
+        rows = [self._values(row) for row in self.rows]
+        if len(self.fields) == 1:
+            rows = [(value,) for value in rows]
+        ids = insert_rows(self.model, self.fields, rows, returning=returning)
         self.rows = []
         return ids

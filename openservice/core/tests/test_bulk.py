@@ -1,11 +1,12 @@
 """core.bulk: multi-row inserts store what the ORM would, and give the ids back in row order."""
 
+import gc
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
-from openservice.core.bulk import Table, insert_rows
+from openservice.core.bulk import Table, gc_paused, insert_rows
 from openservice.core.models import AuditEvent, NumberSequence
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +61,40 @@ def test_a_naive_instant_is_refused_on_sqlite():
             ("verb", "object_type", "object_id", "data", "at"),
             [("v", "t", "1", "{}", datetime(2027, 1, 1))],
         )
+
+
+def test_a_unique_violation_is_djangos_integrity_error_and_the_savepoint_recovers():
+    insert_rows(NumberSequence, ("code", "prefix", "next_number", "padding"), [("dup", "", 1, 5)])
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(
+            NumberSequence,
+            ("code", "prefix", "next_number", "padding"),
+            [("fresh", "", 1, 5), ("dup", "", 1, 5)],
+        )
+
+    assert list(NumberSequence.objects.order_by("code").values_list("code", flat=True)) == ["dup"]
+
+
+def test_a_table_refuses_a_column_its_model_does_not_have():
+    table = Table(NumberSequence, now=datetime(2027, 1, 1, tzinfo=UTC))
+
+    with pytest.raises(TypeError, match=r"NumberSequence has no columns \['nmber'\]"):
+        table.add(code="x", nmber=1)
+
+    assert table.rows == []
+
+
+def test_the_collector_is_paused_inside_and_left_as_it_was_after():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()

@@ -147,7 +147,7 @@ class _New:
     agreement: object
     lines_by_id: dict
     values: dict
-    clock: object
+    events: tuple  # (kind, instant) of the SLA events to schedule
 
 
 @dataclass
@@ -169,6 +169,7 @@ class _Memo:
     clocks: dict = field(default_factory=dict)
 
     def clock(self, policy, priority: str, reported_at: datetime, stage) -> tuple:
+        """(the order's SLA fields, its scheduled events) for a new order."""
         key = (policy.pk if policy else None, priority, reported_at)
         found = self.clocks.get(key)
         if found is None:
@@ -178,7 +179,14 @@ class _Memo:
                 clock = clock_of(
                     _Clocked(reported_at, priority), self.measures.get(policy.pk), history
                 )
-            found = self.clocks[key] = (clock, _fields(clock, self.now))
+            events = ()
+            if clock is not None:
+                events = tuple(
+                    (kind, at)
+                    for kind, at in clock.event_instants().items()
+                    if kind in INSTANT_FIELDS
+                )
+            found = self.clocks[key] = (_fields(clock, self.now), events)
         return found
 
 
@@ -195,7 +203,7 @@ def _new_order(agreement, visit, lines_by_id, calendar, stage, policy, memo: _Me
     if agreement.grouping == "technician":
         technician_id = key_id
     priority = ServiceOrder.Priority.NORMAL
-    clock, sla_fields = memo.clock(policy, priority, reported_at, stage)
+    sla_fields, events = memo.clock(policy, priority, reported_at, stage)
     values = {
         "customer_id": agreement.customer_id,
         "site_id": site_id,
@@ -216,26 +224,52 @@ def _new_order(agreement, visit, lines_by_id, calendar, stage, policy, memo: _Me
         "sla_policy_id": policy.pk if policy is not None else None,
         **sla_fields,
     }
-    return _New(visit, agreement, lines_by_id, values, clock)
+    return _New(visit, agreement, lines_by_id, values, events)
 
 
-def _relations(agreement, visit, lines_by_id) -> tuple[set[int], set[int]]:
-    """The objects and tasks a new order covers: the agreement's (only the key's object or task
-    when grouping by it), plus whatever its lines name."""
+def _line_signature(line, currency: str) -> tuple:
+    """What an order line's values depend on: lines alike share them within a batch."""
+    return (
+        line.kind,
+        line.description,
+        line.task_id,
+        line.object_id,
+        line.technician_id,
+        line.item_id,
+        line.quantity,
+        line.unit,
+        line.unit_price,
+        line.is_billable,
+        currency,
+    )
+
+
+def _relations(agreement, visit, lines_by_id, memo: dict) -> tuple[tuple, tuple]:
+    """The objects and tasks a new order covers, sorted: the agreement's (only the key's object
+    or task when grouping by it), plus whatever its lines name. Visits of the same agreement,
+    key and lines cover the same: `memo` keeps them for the batch."""
+    line_ids = tuple(occurrence.line_id for occurrence in visit.occurrences)
+    found = memo.get((agreement.pk, visit.key, line_ids))
+    if found is not None:
+        return found
     key_id = _key_id(visit.key)
-    objects = {r.object_id for r in agreement.object_relations.all()}
-    tasks = {r.task_id for r in agreement.task_relations.all()}
+    objects = {r.object_id for r in agreement.covered_objects}
+    tasks = {r.task_id for r in agreement.covered_tasks}
     if agreement.grouping == "object" and key_id is not None:
         objects = {key_id}
     if agreement.grouping == "task" and key_id is not None:
         tasks = {key_id}
-    for occurrence in visit.occurrences:
-        line = lines_by_id[occurrence.line_id]
+    for line_id in line_ids:
+        line = lines_by_id[line_id]
         if line.object_id:
             objects.add(line.object_id)
         if line.task_id:
             tasks.add(line.task_id)
-    return objects, tasks
+    found = memo[(agreement.pk, visit.key, line_ids)] = (
+        tuple(sorted(objects)),
+        tuple(sorted(tasks)),
+    )
+    return found
 
 
 def _write(batch: _Batch, *, by, stage, now: datetime) -> GenerationResult:
@@ -250,14 +284,20 @@ def _write(batch: _Batch, *, by, stage, now: datetime) -> GenerationResult:
     lines, stages = Table(OrderLine, now=now), Table(StageChange, now=now)
     events = Table(SlaEvent, now=now)
     object_rows, task_rows = [], []
-    line_values: dict[int, dict] = {}
+    line_values: dict[int, dict] = {}  # by agreement line
+    alike: dict[tuple, dict] = {}  # by _line_signature
+    covered: dict[tuple, tuple] = {}  # by agreement, key and lines: see _relations
 
     def add_lines(order_id: int, visit, agreement, lines_by_id) -> None:
         for occurrence in visit.occurrences:
             values = line_values.get(occurrence.line_id)
             if values is None:
                 line = lines_by_id[occurrence.line_id]
-                values = line_values[line.pk] = _line_values(line, agreement.currency)
+                signature = _line_signature(line, agreement.currency)
+                values = alike.get(signature)
+                if values is None:
+                    values = alike[signature] = _line_values(line, agreement.currency)
+                line_values[line.pk] = values
             lines.add(
                 order_id=order_id,
                 agreement_line_id=occurrence.line_id,
@@ -277,13 +317,11 @@ def _write(batch: _Batch, *, by, stage, now: datetime) -> GenerationResult:
             by_id=by_id,
             at=min(new.values["reported_at"], now),
         )
-        if new.clock is not None:
-            for kind, at in new.clock.event_instants().items():
-                if kind in INSTANT_FIELDS:
-                    events.add(order_id=order_id, kind=kind, at=at)
-        objects, tasks = _relations(agreement, visit, new.lines_by_id)
-        object_rows.extend((order_id, pk) for pk in sorted(objects))
-        task_rows.extend((order_id, pk) for pk in sorted(tasks))
+        for kind, at in new.events:
+            events.add(order_id=order_id, kind=kind, at=at)
+        objects, tasks = _relations(agreement, visit, new.lines_by_id, covered)
+        object_rows.extend((order_id, pk) for pk in objects)
+        task_rows.extend((order_id, pk) for pk in tasks)
         if visit.calendar_conflict:
             result.conflicts.append(
                 {"agreement_id": agreement.pk, "order_id": order_id, "service_on": visit.on}

@@ -17,6 +17,7 @@ from openservice.orders.errors import (
     GenerationPeriodTooLong,
 )
 from openservice.orders.models import OrderLine, ServiceOrder, SlaEvent, StageChange
+from openservice.orders.services import generation
 from openservice.orders.services.generation import (
     orders_forecast,
     orders_generate_from_agreements,
@@ -247,6 +248,48 @@ def test_generating_twice_makes_nothing_more(weekly_and_monthly):
     assert (again.orders_created, again.lines_created, again.orders_joined) == (0, 0, 0)
     assert counts() == before
     assert plan_of(made) == plan
+
+
+def test_a_batch_that_collides_with_lines_made_meanwhile_is_planned_again(
+    weekly_and_monthly, monkeypatch
+):
+    """Should the unique constraint fire (the plan read a stale view: a writer that bypassed
+    the locks made those occurrences meanwhile), the batch rolls back whole and is planned
+    once more on top of what is there."""
+    _made, weekly, monthly = weekly_and_monthly
+    generate(kinds=["hour"])
+    weekly_ids = list(OrderLine.objects.filter(agreement_line=weekly).values_list("pk", flat=True))
+    real, calls = generation._pending_lines, []
+
+    def stale_then_real(agreements, request, skipped):
+        calls.append(len(calls) + 1)
+        if len(calls) > 1:
+            return real(agreements, request, skipped)
+        hidden = OrderLine.objects.filter(pk__in=weekly_ids)
+        hidden.update(agreement_line=None)  # the first plan does not see the weekly lines
+        try:
+            return real(agreements, request, skipped)
+        finally:
+            OrderLine.objects.filter(pk__in=weekly_ids).update(agreement_line=weekly)
+
+    monkeypatch.setattr(generation, "_pending_lines", stale_then_real)
+
+    result = generate()
+
+    assert calls == [1, 2]
+    assert (result.orders_created, result.lines_created, result.orders_joined) == (1, 3, 2)
+    assert sorted(OrderLine.objects.filter(agreement_line=weekly).values_list("pk", flat=True)) == (
+        sorted(weekly_ids)
+    )
+    assert list(
+        OrderLine.objects.filter(agreement_line=monthly)
+        .order_by("occurrence_on")
+        .values_list("occurrence_on", "order__service_on")
+    ) == [
+        (date(2027, 1, 6), date(2027, 1, 7)),  # not before the line's start; 6 Jan is a holiday
+        (date(2027, 2, 6), date(2027, 2, 1)),
+        (date(2027, 3, 6), date(2027, 3, 1)),
+    ]
 
 
 def test_a_period_split_in_two_generates_the_same_orders(calendar):
