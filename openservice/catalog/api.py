@@ -19,6 +19,7 @@ from openservice.core.schemas import (
     PageIn,
     PageOut,
     Text,
+    VatRate,
     order_by_param,
     paginate,
 )
@@ -41,6 +42,9 @@ class ItemOut(Schema):
         None, description="Hidden (null) from users without the catalog.view_cost permission"
     )
     is_serialized: bool
+    vat_rate: Decimal | None = Field(
+        None, description="VAT % on invoices; null: the default rate (VAT_DEFAULT_RATE)"
+    )
     is_active: bool
 
     @staticmethod
@@ -57,6 +61,7 @@ class ItemCreateIn(Schema):
     sales_price: MoneyIn = Decimal("0.00")
     cost_price: MoneyIn = Decimal("0.00")
     is_serialized: bool = False
+    vat_rate: VatRate | None = None
 
 
 class ItemUpdateIn(Schema):
@@ -68,6 +73,7 @@ class ItemUpdateIn(Schema):
     sales_price: MoneyIn = None
     cost_price: MoneyIn = None
     is_serialized: bool = None
+    vat_rate: VatRate | None = None
 
 
 class ItemFilters(Schema):

@@ -38,6 +38,15 @@ class Item(TimeStampedModel):
     is_serialized = models.BooleanField(
         _("serialized"), default=False, help_text=_("Each unit carries its own serial number.")
     )
+    vat_rate = models.DecimalField(
+        _("VAT %"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Empty: the default VAT rate (setting VAT_DEFAULT_RATE)."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -23,6 +23,7 @@ ITEM_FIELDS = (
     "sales_price",
     "cost_price",
     "is_serialized",
+    "vat_rate",
 )
 TASK_FIELDS = ("code", "name", "default_duration_minutes", "internal_note", "external_note")
 

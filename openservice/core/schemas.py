@@ -47,6 +47,9 @@ def Text(max_length: int, *, min_length: int = 0) -> Any:
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 MoneyIn = Annotated[Decimal, Field(max_digits=14, decimal_places=2, ge=0, allow_inf_nan=False)]
+VatRate = Annotated[
+    Decimal, Field(max_digits=5, decimal_places=2, ge=0, le=100, allow_inf_nan=False)
+]
 MoneyOut = Annotated[
     Decimal,
     PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str),

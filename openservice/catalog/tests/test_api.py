@@ -39,6 +39,7 @@ def item_body(item, *, cost_price="60.00", **overrides) -> dict:
         "sales_price": f"{item.sales_price:.2f}",
         "cost_price": cost_price,
         "is_serialized": item.is_serialized,
+        "vat_rate": None,
         "is_active": item.is_active,
         **overrides,
     }
@@ -94,6 +95,7 @@ def test_item_list_returns_exact_fields_for_a_manager(api_as, manager):
                 "sales_price": "100.00",
                 "cost_price": "60.00",
                 "is_serialized": True,
+                "vat_rate": None,
                 "is_active": True,
             }
         ],
@@ -229,6 +231,7 @@ def test_item_create_returns_201_with_the_item(api_for, db, role):
             "sales_price": "250.00",
             "cost_price": "120.50",
             "is_serialized": True,
+            "vat_rate": "14.00",
         },
     )
 
@@ -244,9 +247,14 @@ def test_item_create_returns_201_with_the_item(api_for, db, role):
         "sales_price": "250.00",
         "cost_price": "120.50",
         "is_serialized": True,
+        "vat_rate": "14.00",
         "is_active": True,
     }
-    assert (item.sales_price, item.cost_price) == (Decimal("250.00"), Decimal("120.50"))
+    assert (item.sales_price, item.cost_price, item.vat_rate) == (
+        Decimal("250.00"),
+        Decimal("120.50"),
+        Decimal("14.00"),
+    )
     assert business_events().get().verb == "item.created"
 
 
