@@ -9,6 +9,10 @@
 | `TIME_ZONE` | `Europe/Helsinki` | the company's time zone, used for display; instants are stored in UTC |
 | `DEFAULT_CURRENCY` | `EUR` | ISO 4217 code for new customers and documents |
 | `ORDERS_REQUIRE_AGREEMENT` | off | on: orders created by hand or through the API must name an active service agreement |
+| `VAT_DEFAULT_RATE` | `25.5` | VAT % on invoice lines whose item sets none (fees, hours, expenses) |
+| `INVOICE_PAYMENT_DAYS` | `14` | days from the issue date to the due date |
+| `COMPANY_NAME`, `COMPANY_ADDRESS`, `COMPANY_VAT_ID`, `COMPANY_IBAN`, `COMPANY_EMAIL` | demo values | the company details printed on invoices |
+| `ACCRUAL_DEFERRED_ACCOUNT`, `ACCRUAL_REVENUE_ACCOUNT` | `2960`, `3000` | account codes of the accrual export (deferred revenue, recognised revenue) |
 | `HTTPS` | off | on behind TLS: secure cookies, HSTS and redirect to https |
 | `TRUST_X_FORWARDED_PROTO` | off | on behind a proxy that sets X-Forwarded-Proto |
 | `CSRF_TRUSTED_ORIGINS` | empty | comma-separated origins, e.g. `https://service.example.com` |
@@ -83,6 +87,8 @@ INSTALLED_APPS = [
     "openservice.sla",
     "openservice.agreements",
     "openservice.orders",
+    "openservice.subscriptions",
+    "openservice.billing",
     "openservice.reports",
     "openservice.demo",
     "openservice.web",
@@ -166,6 +172,18 @@ USE_TZ = True
 DEFAULT_CURRENCY = (os.environ.get("DEFAULT_CURRENCY") or "EUR").upper()
 # Manual and API orders must name a service agreement of their customer.
 ORDERS_REQUIRE_AGREEMENT = env_bool("ORDERS_REQUIRE_AGREEMENT")
+
+# Billing: VAT (Finland's general rate since September 2024; an item may set its own), payment
+# terms, what invoices print about the company, and the accounts of the accrual export.
+VAT_DEFAULT_RATE = os.environ.get("VAT_DEFAULT_RATE") or "25.5"
+INVOICE_PAYMENT_DAYS = int(os.environ.get("INVOICE_PAYMENT_DAYS") or 14)
+COMPANY_NAME = os.environ.get("COMPANY_NAME") or "OpenService Demo Oy"
+COMPANY_ADDRESS = os.environ.get("COMPANY_ADDRESS") or "Hämeentie 1, 00530 Helsinki, Finland"
+COMPANY_VAT_ID = os.environ.get("COMPANY_VAT_ID") or "FI12345678"
+COMPANY_IBAN = os.environ.get("COMPANY_IBAN") or "FI21 1234 5600 0007 85"
+COMPANY_EMAIL = os.environ.get("COMPANY_EMAIL") or "billing@openservice.example"
+ACCRUAL_DEFERRED_ACCOUNT = os.environ.get("ACCRUAL_DEFERRED_ACCOUNT") or "2960"
+ACCRUAL_REVENUE_ACCOUNT = os.environ.get("ACCRUAL_REVENUE_ACCOUNT") or "3000"
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
