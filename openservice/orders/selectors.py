@@ -155,6 +155,17 @@ def orders_to_post(*, user) -> QuerySet[ServiceOrder]:
     )
 
 
+def posted_billable_lines(*, through: date, customer_ids=None) -> QuerySet[OrderLine]:
+    """Posted, billable order lines posted on or before `through` (in the company's time
+    zone), for billing's invoice proposal (which keeps those not invoiced yet)."""
+    lines = OrderLine.objects.filter(
+        status=OrderLine.Status.POSTED, is_billable=True, posted_at__date__lte=through
+    )
+    if customer_ids is not None:
+        lines = lines.filter(order__customer_id__in=list(customer_ids))
+    return lines.select_related("order", "item").order_by("order__customer_id", "order_id", "pk")
+
+
 COST_FIELDS = {"unit_cost", "cost_amount"}
 
 

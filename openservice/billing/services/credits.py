@@ -1,0 +1,187 @@
+"""Credit notes: the reversal of chosen lines of a posted invoice (or all of it), and
+`credit_note_create`, the service other apps call (a return's credit). A credit note is a draft
+until posted; its amounts are negative; each of its lines names the line it credits, and a line
+is credited once at most (its one-to-one key), so more than was invoiced is never credited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from openservice.billing.amounts import totals
+from openservice.billing.errors import (
+    AlreadyCredited,
+    CreditExceedsInvoiced,
+    CustomerMismatch,
+    NotCreditable,
+    NotPosted,
+)
+from openservice.billing.models import Invoice, InvoiceLine
+from openservice.billing.services.drafts import _amounts_of, _set_amounts, default_vat_rate
+from openservice.billing.services.posting import invoice_post
+from openservice.core.errors import InvalidInput
+from openservice.core.services import audit
+
+
+def _new_credit_note(
+    customer, currency: str, *, credited_invoice=None, reference: str = ""
+) -> Invoice:
+    return Invoice.objects.create(
+        kind=Invoice.Kind.CREDIT_NOTE,
+        customer=customer,
+        currency=currency,
+        credited_invoice=credited_invoice,
+        reference=reference,
+    )
+
+
+def _save_lines(credit_note: Invoice, lines: list[InvoiceLine]) -> None:
+    for position, line in enumerate(lines, start=1):
+        line.invoice, line.position = credit_note, position
+        _set_amounts(line, credit_note.currency)
+    try:
+        with transaction.atomic():
+            InvoiceLine.objects.bulk_create(lines)
+    except IntegrityError as exc:  # another credit note took one of these lines meanwhile
+        raise AlreadyCredited(invoice_id=credit_note.credited_invoice_id) from exc
+    total = totals(_amounts_of(line) for line in lines)
+    credit_note.net_amount, credit_note.vat_amount = total.net, total.vat
+    credit_note.gross_amount = total.gross
+    credit_note.save(update_fields=["net_amount", "vat_amount", "gross_amount", "updated_at"])
+
+
+def _reverse(line: InvoiceLine) -> InvoiceLine:
+    return InvoiceLine(
+        credited_line=line,
+        description=line.description,
+        quantity=-line.quantity,
+        unit=line.unit,
+        unit_price=line.unit_price,
+        vat_rate=line.vat_rate,
+        period_start=line.period_start,
+        period_end=line.period_end,
+    )
+
+
+@transaction.atomic
+def invoice_credit(*, invoice: Invoice, by, line_ids: list[int] | None = None) -> Invoice:
+    """A draft credit note reversing the chosen lines of a posted invoice (all of them by
+    default). Lines credited before are refused: nothing is credited twice."""
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=invoice.pk)
+    )
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+        raise NotCreditable(invoice_id=invoice.pk)
+    if invoice.status != Invoice.Status.POSTED:
+        raise NotPosted(invoice_id=invoice.pk)
+    lines = list(invoice.lines.select_related("credit_line").order_by("position", "pk"))
+    if line_ids is not None:
+        unknown = sorted(set(line_ids) - {line.pk for line in lines})
+        if unknown or not line_ids:
+            raise InvalidInput(
+                {
+                    "line_ids": [
+                        _("Not lines of this invoice: %s") % unknown
+                        if unknown
+                        else _("Choose at least one line.")
+                    ]
+                }
+            )
+        lines = [line for line in lines if line.pk in set(line_ids)]
+    credited = [line.pk for line in lines if hasattr(line, "credit_line")]
+    if credited:
+        raise AlreadyCredited(invoice_id=invoice.pk, line_ids=credited)
+    credit_note = _new_credit_note(
+        invoice.customer, invoice.currency, credited_invoice=invoice, reference=invoice.number
+    )
+    _save_lines(credit_note, [_reverse(line) for line in lines])
+    audit(
+        by,
+        "invoice.credited",
+        invoice,
+        {"credit_note": credit_note.pk, "lines": [line.pk for line in lines]},
+    )
+    return credit_note
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """A line for `credit_note_create`: a positive quantity and price (the note negates them);
+    `credited_line` is the invoice line it gives money back for, if any."""
+
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    unit: str = ""
+    vat_rate: Decimal | None = None
+    credited_line: InvoiceLine | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+
+
+@transaction.atomic
+def credit_note_create(
+    *,
+    by,
+    customer,
+    lines: list[CreditLine],
+    reference: str = "",
+    currency: str | None = None,
+    credited_invoice: Invoice | None = None,
+    post: bool = False,
+) -> Invoice:
+    """A credit note for what another app gives back (a return's credit), with negative
+    amounts: each line may name the posted invoice line it credits, of the same customer and
+    currency, and never for more than that line invoiced."""
+    if not lines:
+        raise InvalidInput({"lines": [_("A credit note needs at least one line.")]})
+    currency = currency or (credited_invoice.currency if credited_invoice else customer.currency)
+    rows = []
+    for line in lines:
+        if line.quantity <= 0 or line.unit_price < 0:
+            raise InvalidInput(
+                {"lines": [_("Give positive quantities and prices: the note negates them.")]}
+            )
+        original = line.credited_line
+        vat_rate = line.vat_rate
+        if original is not None:
+            original = InvoiceLine.objects.select_related("invoice").get(pk=original.pk)
+            source = original.invoice
+            if (
+                source.customer_id != customer.pk
+                or source.currency != currency
+                or source.kind != Invoice.Kind.INVOICE
+                or source.status != Invoice.Status.POSTED
+            ):
+                raise CustomerMismatch(line_id=original.pk)
+            vat_rate = original.vat_rate if vat_rate is None else vat_rate
+            if line.quantity * line.unit_price > original.quantity * original.unit_price:
+                raise CreditExceedsInvoiced(line_id=original.pk, invoiced=str(original.net_amount))
+        rows.append(
+            InvoiceLine(
+                credited_line=original,
+                description=line.description,
+                quantity=-line.quantity,
+                unit=line.unit,
+                unit_price=line.unit_price,
+                vat_rate=default_vat_rate() if vat_rate is None else vat_rate,
+                period_start=line.period_start,
+                period_end=line.period_end,
+            )
+        )
+    credit_note = _new_credit_note(
+        customer, currency, credited_invoice=credited_invoice, reference=reference
+    )
+    _save_lines(credit_note, rows)
+    audit(
+        by, "invoice.credit_note_created", credit_note, {"reference": reference, "lines": len(rows)}
+    )
+    if post:
+        return invoice_post(invoice=credit_note, by=by)
+    return credit_note

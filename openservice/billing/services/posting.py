@@ -1,0 +1,184 @@
+"""Posting: the next gapless number of the year, the issue and due dates, the customer's details
+frozen on the document, and the revenue accruals of the fees it bills (or, for a credit note, the
+reversal of the accruals and fees it credits). A posted invoice never changes.
+
+Numbers come from one sequence per year (`invoice-2027`), shared by invoices and credit notes,
+taken inside the posting transaction: the sequence row stays locked until it commits, so
+concurrent posters queue, and a rollback gives the numbers back. A billing run posts in ordered
+batches, one transaction each, so its numbers follow the drafts' order without gaps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from openservice.billing.errors import AlreadyPosted, InvoiceEmpty
+from openservice.billing.models import AccrualEntry, Invoice, InvoiceLine
+from openservice.core.bulk import gc_paused
+from openservice.core.services import audit_many, sequence_take
+from openservice.subscriptions import periods
+from openservice.subscriptions.services import fees_mark_credited
+
+POST_FIELDS = (
+    "number",
+    "status",
+    "issued_on",
+    "due_on",
+    "customer_name",
+    "billing_address",
+    "vat_id",
+    "posted_at",
+    "posted_by",
+    "updated_at",
+)
+BATCH_SIZE = 1000
+
+
+def _numbers(year: int, count: int) -> list[str]:
+    return sequence_take(f"invoice-{year}", count, prefix=f"{year}-", padding=6)
+
+
+def _accruals(lines: list[InvoiceLine]) -> list[AccrualEntry]:
+    """Each invoiced fee's service period split into the accrual periods of its plan, the net
+    amount shared by days so that the parts sum exactly to it."""
+    entries = []
+    for line in lines:
+        fee = line.fee
+        if fee is None or not fee.subscription.plan.accrue:
+            continue
+        parts = periods.split(
+            fee.period_start, fee.period_end, fee.subscription.plan.accrual_period
+        )
+        weights = [(end - start).days + 1 for start, end in parts]
+        amounts = periods.allocate(line.net_amount, weights, fee.currency)
+        entries.extend(
+            AccrualEntry(
+                invoice_line=line,
+                fee=fee,
+                period_start=start,
+                period_end=end,
+                amount=amount,
+                currency=fee.currency,
+            )
+            for (start, end), amount in zip(parts, amounts, strict=True)
+        )
+    return entries
+
+
+def _reversals(lines: list[InvoiceLine]) -> tuple[list[AccrualEntry], list[int]]:
+    """A credit note's lines reverse the accruals of the lines they credit, part for part, and
+    mark the credited fees."""
+    credited_ids = [line.credited_line_id for line in lines if line.credited_line_id]
+    by_line = {line.credited_line_id: line for line in lines if line.credited_line_id}
+    entries = [
+        AccrualEntry(
+            invoice_line=by_line[entry.invoice_line_id],
+            fee_id=entry.fee_id,
+            period_start=entry.period_start,
+            period_end=entry.period_end,
+            amount=-entry.amount,
+            currency=entry.currency,
+            reverses=entry,
+        )
+        for entry in AccrualEntry.objects.filter(
+            invoice_line_id__in=credited_ids, reverses__isnull=True
+        ).order_by("pk")
+    ]
+    fee_ids = list(
+        InvoiceLine.objects.filter(pk__in=credited_ids, fee__isnull=False).values_list(
+            "fee_id", flat=True
+        )
+    )
+    return entries, fee_ids
+
+
+def _post_batch(ids: list[int], *, by, on: date, now) -> list[Invoice]:
+    invoices = list(
+        Invoice.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, status=Invoice.Status.DRAFT)
+        .select_related("customer")
+        .order_by("pk")
+    )
+    with_lines = set(
+        InvoiceLine.objects.filter(invoice_id__in=[i.pk for i in invoices])
+        .values_list("invoice_id", flat=True)
+        .distinct()
+    )
+    invoices = [invoice for invoice in invoices if invoice.pk in with_lines]
+    if not invoices:
+        return []
+    payment_days = timedelta(days=settings.INVOICE_PAYMENT_DAYS)
+    by_user = by if getattr(by, "is_authenticated", False) else None
+    for invoice, number in zip(invoices, _numbers(on.year, len(invoices)), strict=True):
+        customer = invoice.customer
+        invoice.number = number
+        invoice.status = Invoice.Status.POSTED
+        invoice.issued_on = on
+        invoice.due_on = on + payment_days
+        invoice.customer_name = customer.name
+        invoice.billing_address = customer.billing_address
+        invoice.vat_id = customer.vat_id
+        invoice.posted_at = now
+        invoice.posted_by = by_user
+        invoice.updated_at = now
+    Invoice.objects.bulk_update(invoices, POST_FIELDS, batch_size=500)
+    posted_ids = [invoice.pk for invoice in invoices]
+    lines = list(
+        InvoiceLine.objects.filter(invoice_id__in=posted_ids)
+        .select_related("fee__subscription__plan")
+        .order_by("invoice_id", "position", "pk")
+    )
+    entries = _accruals(line for line in lines if line.fee_id)
+    reversals, credited_fees = _reversals([line for line in lines if line.credited_line_id])
+    AccrualEntry.objects.bulk_create(entries + reversals, batch_size=2000)
+    if credited_fees:
+        fees_mark_credited(fee_ids=credited_fees)
+    audit_many(
+        by,
+        "invoice.posted",
+        Invoice,
+        [(invoice.pk, {"number": invoice.number}) for invoice in invoices],
+    )
+    return invoices
+
+
+@transaction.atomic
+def invoice_post(*, invoice: Invoice, by, on: date | None = None, now=None) -> Invoice:
+    """Post one draft: refused when it is posted already or has no lines."""
+    locked = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
+    if locked.status == Invoice.Status.POSTED:
+        raise AlreadyPosted(invoice_id=locked.pk, number=locked.number)
+    if not locked.lines.exists():
+        raise InvoiceEmpty(invoice_id=locked.pk)
+    now = now or timezone.now()
+    _post_batch([locked.pk], by=by, on=on or timezone.localdate(now), now=now)
+    return Invoice.objects.get(pk=locked.pk)
+
+
+def invoices_post(
+    *,
+    invoice_ids: list[int],
+    by,
+    on: date | None = None,
+    now=None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[int]:
+    """Post the drafts among these invoices, in id order, one transaction per batch (a billing
+    run); posted ones and empty drafts are skipped. Returns the ids posted."""
+    now = now or timezone.now()
+    on = on or timezone.localdate(now)
+    ids = sorted(set(invoice_ids))
+    posted: list[int] = []
+    for start in range(0, len(ids), batch_size):
+        with gc_paused(), transaction.atomic():
+            posted.extend(
+                i.pk for i in _post_batch(ids[start : start + batch_size], by=by, on=on, now=now)
+            )
+        if progress is not None:
+            progress(min(start + batch_size, len(ids)), len(ids))
+    return posted
