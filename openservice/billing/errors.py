@@ -2,12 +2,19 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from openservice.core.errors import DomainError
+from openservice.core.errors import DomainError, InvalidInput
 
 
 class AlreadyPosted(DomainError):
     code = "billing.already_posted"
     default_message = _("The invoice is posted: it never changes (credit it instead).")
+
+
+class IssueDateBeforeLast(DomainError):
+    code = "billing.issue_date_before_last"
+    default_message = _(
+        "An invoice of this year was posted with a later issue date: numbers follow the dates."
+    )
 
 
 class InvoiceEmpty(DomainError):
@@ -43,3 +50,8 @@ class CustomerMismatch(DomainError):
 class SourceInvoiced(DomainError):
     code = "billing.source_invoiced"
     default_message = _("This order line or fee is on an invoice already.")
+
+
+class AmountTooLarge(InvalidInput):
+    code = "billing.amount_too_large"
+    default_message = _("The invoice's totals would exceed the largest amount it holds.")

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from openservice.billing.models import AccrualEntry, Invoice, InvoiceLine
 from openservice.core.errors import NotFound
 from openservice.core.roles import Role, has_role
-from openservice.core.selectors import text_search
+from openservice.core.selectors import ordered, text_search
 
 INVOICE_ORDERING = {
     "number": "number",
@@ -58,7 +58,7 @@ def invoice_list(
         invoices = invoices.filter(issued_on__gte=issued_from)
     if issued_to is not None:
         invoices = invoices.filter(issued_on__lte=issued_to)
-    return invoices.order_by(INVOICE_ORDERING.get(order_by or "", "-pk"), "-pk")
+    return ordered(invoices, order_by, INVOICE_ORDERING, default=("-pk",))
 
 
 def invoice_get(*, user, invoice_id: int) -> Invoice:
@@ -95,10 +95,11 @@ def fee_accruals(fee_ids) -> QuerySet[AccrualEntry]:
 
 
 def accruals_through(through: date) -> QuerySet[AccrualEntry]:
-    """Accrual entries of the periods that end on or before `through`, for the export."""
+    """Accrual entries of the periods that end on or before `through` (reversals of earlier
+    periods too: the export books them by their credit note's date), for the export."""
     return (
         AccrualEntry.objects.filter(period_end__lte=through)
-        .select_related("invoice_line__invoice", "fee__subscription")
+        .select_related("invoice_line__invoice", "fee__subscription__plan")
         .order_by("period_end", "pk")
     )
 

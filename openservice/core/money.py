@@ -9,6 +9,8 @@ from functools import lru_cache
 from babel.numbers import format_currency, get_currency_precision, is_currency
 
 ZERO = Decimal("0")
+# The largest amount an `*_amount` column holds (max_digits 14, decimal_places 2).
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 class MoneyError(ValueError):

@@ -33,6 +33,12 @@ def customer_of_user(user) -> Customer | None:
     return Customer.objects.filter(contacts__user=user, contacts__is_active=True).first()
 
 
+def customers_exist(customer_ids) -> bool:
+    """Whether every id names a customer (for jobs and commands, which act for no user)."""
+    ids = set(customer_ids)
+    return Customer.objects.filter(pk__in=ids).count() == len(ids)
+
+
 def _visible_customers(user) -> QuerySet[Customer]:
     scope = _customer_scope(user)
     customers = Customer.objects.all()

@@ -161,3 +161,15 @@ def contact_update(*, contact: Contact, by, **changes) -> Contact:
 def contact_set_active(*, contact: Contact, by, is_active: bool) -> Contact:
     verb = "contact.activated" if is_active else "contact.deactivated"
     return record_set_active(contact, by=by, verb=verb, is_active=is_active)
+
+
+def customers_lock(customer_ids) -> None:
+    """Lock the customers' rows (FOR NO KEY UPDATE, in id order) for the caller's transaction:
+    a bulk writer that must not run twice at once for one customer (invoice proposals) takes
+    it. Orders and invoices referring to the customers are not blocked."""
+    list(
+        Customer.objects.select_for_update(no_key=True)
+        .filter(pk__in=list(customer_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

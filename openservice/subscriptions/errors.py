@@ -26,6 +26,16 @@ class InvalidIndex(InvalidInput):
     default_message = _("The index must stay above zero.")
 
 
+class AmountTooLarge(InvalidInput):
+    code = "subscriptions.amount_too_large"
+    default_message = _("A full period's fee would exceed the largest amount an invoice holds.")
+
+
+class ThroughTooFar(InvalidInput):
+    code = "subscriptions.through_too_far"
+    default_message = _("Generate fees at most ten years ahead.")
+
+
 class InvalidStatusChange(DomainError):
     code = "subscriptions.invalid_status_change"
     default_message = _("The subscription's status does not allow this action.")
@@ -46,6 +56,13 @@ class HasFees(DomainError):
     default_message = _(
         "Fees were made with these terms: the plan, start, currency and price change only "
         "before the first fee (use indexation to change the price)."
+    )
+
+
+class HasPriceChanges(DomainError):
+    code = "subscriptions.has_price_changes"
+    default_message = _(
+        "The price has a history of changes: change it by indexation, from a day on."
     )
 
 

@@ -216,11 +216,12 @@ class PriceChange(models.Model):
 
 class Fee(TimeStampedModel):
     """One period's fee of a subscription. Made once per period (unique on the period's first
-    day); open until billing puts it on an invoice, after which it never changes."""
+    day); open (recomputed when the subscription changes, also while a draft invoice bills it)
+    until an invoice billing it is posted, after which it never changes."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
-        INVOICED = "invoiced", _("Invoiced")
+        INVOICED = "invoiced", _("Invoiced")  # on a posted invoice
         CREDITED = "credited", _("Credited")
 
     subscription = models.ForeignKey(
@@ -239,6 +240,11 @@ class Fee(TimeStampedModel):
     currency = models.CharField(_("currency"), max_length=3)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    is_adjusted = models.BooleanField(
+        _("adjusted by hand"),
+        default=False,
+        help_text=_("A manager set the amount: later changes of the subscription leave it."),
     )
 
     class Meta:

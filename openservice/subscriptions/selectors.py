@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from openservice.core.errors import NotFound
-from openservice.core.selectors import text_search
+from openservice.core.selectors import ordered, text_search
 from openservice.subscriptions.models import (
     Fee,
     PriceChange,
@@ -69,7 +69,7 @@ def subscription_list(
         "status": status,
     }
     subscriptions = subscriptions.filter(**{k: v for k, v in filters.items() if v is not None})
-    return subscriptions.order_by(SUBSCRIPTION_ORDERING.get(order_by or "", "-number"), "-pk")
+    return ordered(subscriptions, order_by, SUBSCRIPTION_ORDERING, default=("-number", "-pk"))
 
 
 def subscription_get(*, user, subscription_id: int) -> Subscription:
@@ -114,3 +114,18 @@ def fees_due(*, through: date, customer_ids=None) -> QuerySet[Fee]:
     return fees.select_related("subscription", "subscription__plan").order_by(
         "subscription__customer_id", "period_start", "pk"
     )
+
+
+def fee_by_pk(fee_id: int) -> Fee:
+    """A fee by id, for the apps that bill it (no user: they act inside a use case)."""
+    return Fee.objects.select_related("subscription").get(pk=fee_id)
+
+
+def pauses_by_subscription(subscription_ids) -> dict[int, list[tuple]]:
+    """Each subscription's pauses as (first day, last day or None), for accruals by billed days."""
+    found: dict[int, list[tuple]] = {}
+    for pause in SubscriptionPause.objects.filter(
+        subscription_id__in=list(subscription_ids)
+    ).order_by("starts_on", "pk"):
+        found.setdefault(pause.subscription_id, []).append((pause.starts_on, pause.ends_on))
+    return found

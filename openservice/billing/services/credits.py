@@ -21,7 +21,7 @@ from openservice.billing.errors import (
     NotPosted,
 )
 from openservice.billing.models import Invoice, InvoiceLine
-from openservice.billing.services.drafts import _amounts_of, _set_amounts, default_vat_rate
+from openservice.billing.services.drafts import _amounts_of, default_vat_rate, set_amounts
 from openservice.billing.services.posting import invoice_post
 from openservice.core.errors import InvalidInput
 from openservice.core.services import audit
@@ -42,7 +42,7 @@ def _new_credit_note(
 def _save_lines(credit_note: Invoice, lines: list[InvoiceLine]) -> None:
     for position, line in enumerate(lines, start=1):
         line.invoice, line.position = credit_note, position
-        _set_amounts(line, credit_note.currency)
+        set_amounts(line, credit_note.currency)
     try:
         with transaction.atomic():
             InvoiceLine.objects.bulk_create(lines)
@@ -110,6 +110,17 @@ def invoice_credit(*, invoice: Invoice, by, line_ids: list[int] | None = None) -
     return credit_note
 
 
+def _check_credited(invoice: Invoice, customer, currency: str) -> None:
+    """What a credit note credits: a posted invoice (not a credit note) of its customer and
+    currency."""
+    if invoice.customer_id != customer.pk or invoice.currency != currency:
+        raise CustomerMismatch(invoice_id=invoice.pk)
+    if invoice.kind != Invoice.Kind.INVOICE:
+        raise NotCreditable(invoice_id=invoice.pk)
+    if invoice.status != Invoice.Status.POSTED:
+        raise NotPosted(invoice_id=invoice.pk)
+
+
 @dataclass(frozen=True)
 class CreditLine:
     """A line for `credit_note_create`: a positive quantity and price (the note negates them);
@@ -142,6 +153,8 @@ def credit_note_create(
     if not lines:
         raise InvalidInput({"lines": [_("A credit note needs at least one line.")]})
     currency = currency or (credited_invoice.currency if credited_invoice else customer.currency)
+    if credited_invoice is not None:
+        _check_credited(Invoice.objects.get(pk=credited_invoice.pk), customer, currency)
     rows = []
     for line in lines:
         if line.quantity <= 0 or line.unit_price < 0:
@@ -152,15 +165,12 @@ def credit_note_create(
         vat_rate = line.vat_rate
         if original is not None:
             original = InvoiceLine.objects.select_related("invoice").get(pk=original.pk)
-            source = original.invoice
-            if (
-                source.customer_id != customer.pk
-                or source.currency != currency
-                or source.kind != Invoice.Kind.INVOICE
-                or source.status != Invoice.Status.POSTED
-            ):
-                raise CustomerMismatch(line_id=original.pk)
-            vat_rate = original.vat_rate if vat_rate is None else vat_rate
+            _check_credited(original.invoice, customer, currency)
+            if vat_rate is not None and vat_rate != original.vat_rate:
+                raise InvalidInput(
+                    {"lines": [_("A credit gives back the VAT of the line it credits.")]}
+                )
+            vat_rate = original.vat_rate
             if line.quantity * line.unit_price > original.quantity * original.unit_price:
                 raise CreditExceedsInvoiced(line_id=original.pk, invoiced=str(original.net_amount))
         rows.append(

@@ -17,14 +17,17 @@ from django.db.models import F, Max, Q
 from django.utils.translation import gettext as _
 
 from openservice.billing.amounts import Amounts, line_amounts, totals
-from openservice.billing.errors import AlreadyPosted, CustomerMismatch
+from openservice.billing.errors import AlreadyPosted, AmountTooLarge, CustomerMismatch
 from openservice.billing.models import Invoice, InvoiceLine
 from openservice.core.bulk import gc_paused
 from openservice.core.errors import InvalidInput
-from openservice.core.services import audit, audit_many
+from openservice.core.money import MAX_AMOUNT
+from openservice.core.services import audit, audit_many, save_validated
+from openservice.customers.selectors import customers_exist
+from openservice.customers.services import customers_lock
 from openservice.orders.selectors import posted_billable_lines
 from openservice.subscriptions.selectors import fees_due
-from openservice.subscriptions.services import fees_mark_invoiced, fees_mark_open
+from openservice.subscriptions.services import lock_subscriptions
 
 BATCH_SIZE = 500  # customers per transaction
 
@@ -39,11 +42,15 @@ def _vat_rate_of(item) -> Decimal:
     return default_vat_rate()
 
 
-def _amounts_of(line: InvoiceLine) -> Amounts:
+def _amounts_of(line: InvoiceLine | Invoice) -> Amounts:
     return Amounts(line.net_amount, line.vat_amount)
 
 
-def _set_amounts(line: InvoiceLine, currency: str) -> None:
+def _too_large(amounts: Amounts) -> bool:
+    return max(abs(amounts.net), abs(amounts.vat), abs(amounts.gross)) > MAX_AMOUNT
+
+
+def set_amounts(line: InvoiceLine, currency: str) -> None:
     amounts = line_amounts(line.quantity, line.unit_price, line.vat_rate, currency)
     line.net_amount, line.vat_amount, line.gross_amount = amounts.net, amounts.vat, amounts.gross
 
@@ -84,7 +91,7 @@ def _order_line_row(line, currency: str) -> InvoiceLine:
         period_start=order.service_on,
         period_end=order.service_on,
     )
-    _set_amounts(row, currency)
+    set_amounts(row, currency)
     return row
 
 
@@ -99,7 +106,7 @@ def _fee_row(fee, currency: str) -> InvoiceLine:
         period_start=fee.period_start,
         period_end=fee.period_end,
     )
-    _set_amounts(row, currency)
+    set_amounts(row, currency)
     return row
 
 
@@ -109,8 +116,12 @@ class Proposal:
     created: int = 0
     extended: int = 0
     lines: int = 0
+    # Customers whose bill in a currency exceeds what one invoice holds: {customer_id, currency,
+    # lines}; nothing of theirs is drafted.
+    skipped: list[dict] = field(default_factory=list)
 
     def add(self, other: Proposal) -> None:
+        self.skipped.extend(other.skipped)
         self.invoice_ids.extend(other.invoice_ids)
         self.created += other.created
         self.extended += other.extended
@@ -130,6 +141,8 @@ def invoices_propose(
     in arrears: it ended) that is on no invoice yet. A customer's existing draft in that currency
     is extended rather than a second one made; running it again adds nothing."""
     only = None if customer is None else [getattr(customer, "pk", customer)]
+    if only is not None and not customers_exist(only):
+        raise InvalidInput({"customer_id": [_("No customer %s.") % only[0]]})
     line_customers = posted_billable_lines(through=through, customer_ids=only).filter(
         invoice_line__isnull=True
     )
@@ -153,21 +166,30 @@ def invoices_propose(
 
 
 def _propose_batch(customer_ids: list[int], through: date, *, by) -> Proposal:
+    # Locks, always in this order (customers, subscriptions, invoices): one proposal at a time
+    # per customer (so one draft per customer and currency), and no fee changing under it.
+    customers_lock(customer_ids)
+    due = fees_due(through=through, customer_ids=customer_ids).filter(invoice_line__isnull=True)
+    lock_subscriptions(due.values_list("subscription_id", flat=True).distinct())
     sources: dict[tuple[int, str], list] = defaultdict(list)
-    fee_ids = []
     for line in posted_billable_lines(through=through, customer_ids=customer_ids).filter(
         invoice_line__isnull=True
     ):
         order = line.order
         sources[(order.customer_id, order.currency)].append(_order_line_row(line, order.currency))
-    for fee in fees_due(through=through, customer_ids=customer_ids).filter(
-        invoice_line__isnull=True
-    ):
+    for fee in due:
         key = (fee.subscription.customer_id, fee.currency)
         sources[key].append(_fee_row(fee, fee.currency))
-        fee_ids.append(fee.pk)
     if not sources:
         return Proposal()
+    skipped = []
+    for key, rows in list(sources.items()):
+        if _too_large(totals(_amounts_of(row) for row in rows)):
+            # A customer's bill beyond what one invoice holds is left for a person to split.
+            skipped.append({"customer_id": key[0], "currency": key[1], "lines": len(rows)})
+            del sources[key]
+    if not sources:
+        return Proposal(skipped=skipped)
     drafts = {}
     for invoice in (
         Invoice.objects.select_for_update(of=("self",))
@@ -212,8 +234,6 @@ def _propose_batch(customer_ids: list[int], through: date, *, by) -> Proposal:
         if invoice not in new:
             extended.append(invoice)
     InvoiceLine.objects.bulk_create(rows_to_write, batch_size=2000)
-    if fee_ids:
-        fees_mark_invoiced(fee_ids=fee_ids)
     for invoice in extended:
         refresh_totals(invoice)
     audit_many(
@@ -230,6 +250,7 @@ def _propose_batch(customer_ids: list[int], through: date, *, by) -> Proposal:
         created=len(new),
         extended=len(extended),
         lines=len(rows_to_write),
+        skipped=skipped,
     )
 
 
@@ -281,19 +302,13 @@ def invoice_line_add(
         unit_price=unit_price,
         vat_rate=default_vat_rate() if vat_rate is None else vat_rate,
     )
-    _set_amounts(line, invoice.currency)
-    line.full_clean()
-    line.save()
+    set_amounts(line, invoice.currency)
+    save_validated(line)  # amounts beyond the columns' digits are 422 on their fields
+    if _too_large(totals([_amounts_of(invoice), _amounts_of(line)])):
+        raise AmountTooLarge({"unit_price": [_("The invoice's total would exceed its limit.")]})
     refresh_totals(invoice)
     audit(by, "invoice.line_added", invoice, {"line": line.pk})
     return line
-
-
-def _release(lines) -> None:
-    """Give the lines' fees back to the proposals (their order lines are free once the rows go)."""
-    fee_ids = [line.fee_id for line in lines if line.fee_id]
-    if fee_ids:
-        fees_mark_open(fee_ids=fee_ids)
 
 
 @transaction.atomic
@@ -301,8 +316,7 @@ def invoice_line_remove(*, invoice: Invoice, by, line: InvoiceLine) -> Invoice:
     invoice = lock_draft(invoice)
     if line.invoice_id != invoice.pk:
         raise CustomerMismatch(line_id=line.pk)
-    _release([line])
-    line.delete()
+    line.delete()  # its order line or fee is free for the next proposal
     audit(by, "invoice.line_removed", invoice, {"line": line.pk})
     return refresh_totals(invoice)
 
@@ -311,8 +325,7 @@ def invoice_line_remove(*, invoice: Invoice, by, line: InvoiceLine) -> Invoice:
 def invoice_delete(*, invoice: Invoice, by) -> None:
     """Delete a draft: its order lines and fees are free for the next proposal."""
     invoice = lock_draft(invoice)
-    lines = list(invoice.lines.all())
-    _release(lines)
+    lines = list(invoice.lines.all())  # their order lines and fees are free again
     audit(by, "invoice.deleted", invoice, {"lines": len(lines)})
     invoice.lines.all().delete()
     invoice.delete()

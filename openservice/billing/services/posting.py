@@ -11,17 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from openservice.billing.errors import AlreadyPosted, InvoiceEmpty
+from openservice.billing.errors import AlreadyPosted, InvoiceEmpty, IssueDateBeforeLast
 from openservice.billing.models import AccrualEntry, Invoice, InvoiceLine
 from openservice.core.bulk import gc_paused
+from openservice.core.money import currency_exponent
 from openservice.core.services import audit_many, sequence_take
 from openservice.subscriptions import periods
-from openservice.subscriptions.services import fees_mark_credited
+from openservice.subscriptions.selectors import pauses_by_subscription
+from openservice.subscriptions.services import (
+    fees_mark_credited,
+    fees_mark_invoiced,
+    lock_subscriptions,
+)
 
 POST_FIELDS = (
     "number",
@@ -44,16 +51,23 @@ def _numbers(year: int, count: int) -> list[str]:
 
 def _accruals(lines: list[InvoiceLine]) -> list[AccrualEntry]:
     """Each invoiced fee's service period split into the accrual periods of its plan, the net
-    amount shared by days so that the parts sum exactly to it."""
+    amount shared by the days each part bills (paused days bill nothing, so they accrue
+    nothing) so that the parts sum exactly to it."""
+    lines = [line for line in lines if line.fee is not None and line.fee.subscription.plan.accrue]
+    pauses = pauses_by_subscription({line.fee.subscription_id for line in lines})
     entries = []
     for line in lines:
         fee = line.fee
-        if fee is None or not fee.subscription.plan.accrue:
-            continue
         parts = periods.split(
             fee.period_start, fee.period_end, fee.subscription.plan.accrual_period
         )
-        weights = [(end - start).days + 1 for start, end in parts]
+        gaps = pauses.get(fee.subscription_id, [])
+        weights = [
+            periods.days_outside(periods.Period(start, end, start, end), gaps)
+            for start, end in parts
+        ]
+        if sum(weights) == 0:  # cannot happen for a fee (it bills a day at least); be safe
+            weights = [(end - start).days + 1 for start, end in parts]
         amounts = periods.allocate(line.net_amount, weights, fee.currency)
         entries.extend(
             AccrualEntry(
@@ -64,39 +78,70 @@ def _accruals(lines: list[InvoiceLine]) -> list[AccrualEntry]:
                 amount=amount,
                 currency=fee.currency,
             )
-            for (start, end), amount in zip(parts, amounts, strict=True)
+            for (start, end), amount, weight in zip(parts, amounts, weights, strict=True)
+            if weight
         )
     return entries
 
 
+def _minor_units(amount: Decimal, currency: str) -> int:
+    return int((amount / currency_exponent(currency)).to_integral_value())
+
+
 def _reversals(lines: list[InvoiceLine]) -> tuple[list[AccrualEntry], list[int]]:
-    """A credit note's lines reverse the accruals of the lines they credit, part for part, and
-    mark the credited fees."""
-    credited_ids = [line.credited_line_id for line in lines if line.credited_line_id]
-    by_line = {line.credited_line_id: line for line in lines if line.credited_line_id}
-    entries = [
-        AccrualEntry(
-            invoice_line=by_line[entry.invoice_line_id],
-            fee_id=entry.fee_id,
-            period_start=entry.period_start,
-            period_end=entry.period_end,
-            amount=-entry.amount,
-            currency=entry.currency,
-            reverses=entry,
+    """A credit note's lines reverse the accruals of the lines they credit: the credited amount
+    shared over the original parts in proportion (a full credit negates them part for part);
+    a fee is credited once its line is credited in full."""
+    by_credited = {line.credited_line_id: line for line in lines if line.credited_line_id}
+    originals: dict[int, list[AccrualEntry]] = {}
+    for entry in AccrualEntry.objects.filter(
+        invoice_line_id__in=list(by_credited), reverses__isnull=True
+    ).order_by("pk"):
+        originals.setdefault(entry.invoice_line_id, []).append(entry)
+    entries = []
+    for credited_id, parts in originals.items():
+        credit = by_credited[credited_id]
+        currency = parts[0].currency
+        weights = [abs(_minor_units(part.amount, currency)) for part in parts]
+        if sum(weights) == 0:
+            continue
+        amounts = periods.allocate(credit.net_amount, weights, currency)
+        entries.extend(
+            AccrualEntry(
+                invoice_line=credit,
+                fee_id=part.fee_id,
+                period_start=part.period_start,
+                period_end=part.period_end,
+                amount=amount,
+                currency=currency,
+                reverses=part,
+            )
+            for part, amount in zip(parts, amounts, strict=True)
         )
-        for entry in AccrualEntry.objects.filter(
-            invoice_line_id__in=credited_ids, reverses__isnull=True
-        ).order_by("pk")
+    fee_ids = [
+        credited.fee_id
+        for credited in InvoiceLine.objects.filter(pk__in=list(by_credited), fee__isnull=False)
+        if by_credited[credited.pk].net_amount == -credited.net_amount
     ]
-    fee_ids = list(
-        InvoiceLine.objects.filter(pk__in=credited_ids, fee__isnull=False).values_list(
-            "fee_id", flat=True
-        )
-    )
     return entries, fee_ids
 
 
+def _lock_fee_subscriptions(invoice_ids: list[int]) -> None:
+    """The subscriptions whose fees the drafts bill or credit, locked before the invoices (the
+    order every writer of fees and invoices takes): no fee changes while it is being posted."""
+    lines = InvoiceLine.objects.filter(invoice_id__in=invoice_ids)
+    lock_subscriptions(
+        [
+            *lines.filter(fee__isnull=False).values_list("fee__subscription_id", flat=True),
+            *lines.filter(credited_line__fee__isnull=False).values_list(
+                "credited_line__fee__subscription_id", flat=True
+            ),
+        ]
+    )
+
+
 def _post_batch(ids: list[int], *, by, on: date, now) -> list[Invoice]:
+    _lock_fee_subscriptions(ids)
     invoices = list(
         Invoice.objects.select_for_update(of=("self",))
         .filter(pk__in=ids, status=Invoice.Status.DRAFT)
@@ -113,7 +158,18 @@ def _post_batch(ids: list[int], *, by, on: date, now) -> list[Invoice]:
         return []
     payment_days = timedelta(days=settings.INVOICE_PAYMENT_DAYS)
     by_user = by if getattr(by, "is_authenticated", False) else None
-    for invoice, number in zip(invoices, _numbers(on.year, len(invoices)), strict=True):
+    numbers = _numbers(on.year, len(invoices))  # the year's sequence stays locked until commit
+    last = (
+        Invoice.objects.filter(
+            status=Invoice.Status.POSTED, issued_on__gt=on, issued_on__year=on.year
+        )
+        .order_by("-issued_on")
+        .values_list("issued_on", flat=True)
+        .first()
+    )
+    if last is not None:
+        raise IssueDateBeforeLast(issue_date=on.isoformat(), last_issue_date=last.isoformat())
+    for invoice, number in zip(invoices, numbers, strict=True):
         customer = invoice.customer
         invoice.number = number
         invoice.status = Invoice.Status.POSTED
@@ -132,7 +188,10 @@ def _post_batch(ids: list[int], *, by, on: date, now) -> list[Invoice]:
         .select_related("fee__subscription__plan")
         .order_by("invoice_id", "position", "pk")
     )
-    entries = _accruals(line for line in lines if line.fee_id)
+    billed_fees = [line.fee_id for line in lines if line.fee_id]
+    if billed_fees:
+        fees_mark_invoiced(fee_ids=billed_fees)
+    entries = _accruals([line for line in lines if line.fee_id])
     reversals, credited_fees = _reversals([line for line in lines if line.credited_line_id])
     AccrualEntry.objects.bulk_create(entries + reversals, batch_size=2000)
     if credited_fees:
@@ -149,6 +208,7 @@ def _post_batch(ids: list[int], *, by, on: date, now) -> list[Invoice]:
 @transaction.atomic
 def invoice_post(*, invoice: Invoice, by, on: date | None = None, now=None) -> Invoice:
     """Post one draft: refused when it is posted already or has no lines."""
+    _lock_fee_subscriptions([invoice.pk])
     locked = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
     if locked.status == Invoice.Status.POSTED:
         raise AlreadyPosted(invoice_id=locked.pk, number=locked.number)

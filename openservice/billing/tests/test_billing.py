@@ -19,6 +19,7 @@ from openservice.billing.errors import (
 )
 from openservice.billing.models import AccrualEntry, Invoice, InvoiceLine
 from openservice.catalog.tests.factories import ItemFactory
+from openservice.core.errors import InvalidInput
 from openservice.customers.tests.factories import CustomerFactory
 from openservice.orders import services as orders
 from openservice.orders.models import OrderLine
@@ -88,6 +89,9 @@ def test_a_proposal_bills_posted_lines_and_due_fees_one_invoice_per_customer(man
         fee_line.fee.subscription_id == advance.pk
     )  # arrears: January has not ended on the 31st? it has
     assert (fee_line.period_start, fee_line.period_end) == (date(2027, 1, 1), date(2027, 1, 31))
+    assert fee_line.fee.status == Fee.Status.OPEN  # a draft bills it; posting invoices it
+    services.invoice_post(invoice=invoice, by=manager, on=date(2027, 1, 30))
+    fee_line.fee.refresh_from_db()
     assert fee_line.fee.status == Fee.Status.INVOICED
 
 
@@ -396,3 +400,51 @@ def test_a_source_is_invoiced_once_only_by_constraint(manager):
         )
 
     assert type(raised.value).__name__ == "IntegrityError"
+
+
+def test_a_manual_line_too_large_for_its_columns_is_refused_on_its_fields():
+    draft = services.invoice_create(by=None, customer=CustomerFactory())
+
+    with pytest.raises(InvalidInput) as refused:
+        services.invoice_line_add(
+            invoice=draft,
+            by=None,
+            description="Huge",
+            quantity=Decimal("999999999.999"),
+            unit_price=Decimal("999999999999.99"),
+        )
+
+    assert "net_amount" in refused.value.field_errors
+    assert draft.lines.count() == 0
+    draft.refresh_from_db()
+    assert draft.net_amount == 0
+
+
+def test_an_unknown_customer_and_totals_beyond_an_invoice_are_refused(manager):
+    customer = CustomerFactory()
+    draft = services.invoice_create(by=manager, customer=customer)
+    services.invoice_line_add(
+        invoice=draft,
+        by=manager,
+        description="Big",
+        quantity=Decimal(1),
+        unit_price=Decimal("700000000000.00"),
+        vat_rate=Decimal(0),
+    )
+
+    with pytest.raises(InvalidInput) as unknown:
+        services.invoices_propose(by=manager, through=date(2027, 1, 31), customer=customer.pk + 99)
+    with pytest.raises(InvalidInput) as too_large:
+        services.invoice_line_add(
+            invoice=draft,
+            by=manager,
+            description="Bigger",
+            quantity=Decimal(1),
+            unit_price=Decimal("700000000000.00"),
+            vat_rate=Decimal(0),
+        )
+
+    assert "customer_id" in unknown.value.field_errors
+    assert too_large.value.code == "billing.amount_too_large"
+    draft.refresh_from_db()
+    assert (draft.lines.count(), draft.net_amount) == (1, Decimal("700000000000.00"))

@@ -6,8 +6,8 @@ from openservice.subscriptions.services.fees import (
     fee_adjust,
     fees_mark_credited,
     fees_mark_invoiced,
-    fees_mark_open,
     fees_refresh,
+    lock_subscriptions,
     subscriptions_generate_fees,
 )
 from openservice.subscriptions.services.plans import plan_create, plan_delete, plan_update
@@ -26,8 +26,8 @@ __all__ = [
     "fee_adjust",
     "fees_mark_credited",
     "fees_mark_invoiced",
-    "fees_mark_open",
     "fees_refresh",
+    "lock_subscriptions",
     "plan_create",
     "plan_delete",
     "plan_update",

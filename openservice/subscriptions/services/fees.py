@@ -15,16 +15,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openservice.core.bulk import gc_paused
-from openservice.core.errors import Conflict
+from openservice.core.errors import Conflict, InvalidInput
+from openservice.core.events import publish
 from openservice.core.money import round_money
 from openservice.core.services import audit
 from openservice.subscriptions import periods, pricing
-from openservice.subscriptions.errors import FeeInvoiced, NegativePrice
+from openservice.subscriptions.errors import FeeInvoiced, NegativePrice, ThroughTooFar
+from openservice.subscriptions.events import FeeChanged, FeeWithdrawn
 from openservice.subscriptions.models import (
     Fee,
     PriceChange,
@@ -109,9 +113,17 @@ def subscriptions_generate_fees(
     """Make the fee of every period that starts on or before `through` and has none yet, for
     active, paused and cancelled subscriptions (a cancelled one bills up to its last day);
     a subscription whose last period is made has ended."""
+    if through > timezone.localdate() + relativedelta(years=10):
+        raise ThroughTooFar({"through": [_("Generate fees at most ten years ahead.")]})
     chosen = Subscription.objects.filter(status__in=GENERATING, fees_pending_from__lte=through)
     if subscriptions is not None:
-        chosen = chosen.filter(pk__in=[getattr(s, "pk", s) for s in subscriptions])
+        wanted = {getattr(s, "pk", s) for s in subscriptions}
+        unknown = wanted - set(
+            Subscription.objects.filter(pk__in=wanted).values_list("pk", flat=True)
+        )
+        if unknown:
+            raise InvalidInput({"subscription_ids": [_("No subscriptions %s.") % sorted(unknown)]})
+        chosen = chosen.filter(pk__in=wanted)
     ids = list(chosen.order_by("pk").values_list("pk", flat=True))
     result = FeeRun()
     for start in range(0, len(ids), batch_size):
@@ -185,8 +197,11 @@ def _generate_batch(ids: list[int], through: date, *, by) -> FeeRun:
 def fees_refresh(*, subscription: Subscription, from_day: date, starting: bool = False) -> None:
     """Recompute the open fees of the periods that end on or after `from_day` (with `starting`,
     that start on or after it: a price change applies from a period's first day) after the
-    subscription's pauses, end or price changed; a fee whose days are all gone is deleted.
-    Invoiced fees never change. The caller holds the subscription's lock."""
+    subscription's pauses, end or price changed; a fee whose days are all gone is withdrawn.
+    Open fees include those a draft invoice bills: billing hears `FeeChanged`/`FeeWithdrawn`
+    and keeps the draft's line in step. A fee adjusted by hand keeps its amount (it goes only
+    when its period does); invoiced fees never change. The caller holds the subscription's
+    lock (billing takes it too before it bills a fee)."""
     open_fees = subscription.fees.filter(status=Fee.Status.OPEN)
     open_fees = (
         open_fees.filter(period_start__gte=from_day)
@@ -197,23 +212,23 @@ def fees_refresh(*, subscription: Subscription, from_day: date, starting: bool =
     first_day = min(from_day, subscription.fees_pending_from)
     if open_fees:
         through = open_fees[-1].period_start
-        found = {
-            p.start: p
-            for p in _periods(
-                subscription, through=through, since=min(first_day, open_fees[0].period_start)
-            )
-        }
+        since = min(first_day, open_fees[0].period_start)
+        found = {p.start: p for p in _periods(subscription, through=through, since=since)}
         gaps, changes = _gaps(subscription), _price_changes(subscription)
         for fee in open_fees:
             period = found.get(fee.period_start)
             values = None if period is None else _bill(subscription, period, gaps, changes)
             if values is None:
+                publish(FeeWithdrawn(fee_id=fee.pk))
                 fee.delete()
+                continue
+            if fee.is_adjusted:
                 continue
             if any(getattr(fee, k) != v for k, v in values.items()):
                 for name, value in values.items():
                     setattr(fee, name, value)
                 fee.save()
+                publish(FeeChanged(fee_id=fee.pk))
     # Periods from the change on are looked at again by the next generation (a period that
     # was paused throughout may bill now).
     start = next(iter(_periods(subscription, through=first_day, since=first_day)), None)
@@ -225,8 +240,9 @@ def fees_refresh(*, subscription: Subscription, from_day: date, starting: bool =
 
 @transaction.atomic
 def fee_adjust(*, fee: Fee, by, amount: Decimal, note: str = "") -> Fee:
-    """A manager's change of an open fee's amount (a goodwill reduction, say); an invoiced fee
-    never changes."""
+    """A manager's change of an open fee's amount (a goodwill reduction, say), kept through
+    later changes of the subscription; a fee on a posted invoice never changes."""
+    lock_subscriptions([fee.subscription_id])
     fee = Fee.objects.select_for_update().get(pk=fee.pk)
     if fee.status != Fee.Status.OPEN:
         raise FeeInvoiced(fee_id=fee.pk, status=fee.status)
@@ -234,7 +250,9 @@ def fee_adjust(*, fee: Fee, by, amount: Decimal, note: str = "") -> Fee:
         raise NegativePrice({"amount": [_("A fee must not be negative.")]})
     before = fee.amount
     fee.amount = round_money(amount, fee.currency)
-    fee.save(update_fields=["amount", "updated_at"])
+    fee.is_adjusted = True
+    fee.save(update_fields=["amount", "is_adjusted", "updated_at"])
+    publish(FeeChanged(fee_id=fee.pk))
     audit(
         by,
         "subscription.fee_adjusted",
@@ -242,6 +260,18 @@ def fee_adjust(*, fee: Fee, by, amount: Decimal, note: str = "") -> Fee:
         {"fee": fee.pk, "from": str(before), "to": str(fee.amount), "note": note},
     )
     return fee
+
+
+def lock_subscriptions(subscription_ids) -> None:
+    """Lock the subscriptions' rows (FOR NO KEY UPDATE, in id order) for the caller's
+    transaction: every change of a subscription's fees takes it, and billing takes it before it
+    bills or posts their fees, so a fee never changes under an invoice being made."""
+    list(
+        Subscription.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk__in=sorted(set(subscription_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _move(fee_ids: list[int], source: str, target: str) -> None:
@@ -254,13 +284,8 @@ def _move(fee_ids: list[int], source: str, target: str) -> None:
 
 
 def fees_mark_invoiced(*, fee_ids: list[int]) -> None:
-    """Billing put the fees on an invoice (inside billing's transaction)."""
+    """Billing posted an invoice that bills the fees (inside billing's transaction)."""
     _move(fee_ids, Fee.Status.OPEN, Fee.Status.INVOICED)
-
-
-def fees_mark_open(*, fee_ids: list[int]) -> None:
-    """Billing took the fees off a draft invoice."""
-    _move(fee_ids, Fee.Status.INVOICED, Fee.Status.OPEN)
 
 
 def fees_mark_credited(*, fee_ids: list[int]) -> None:

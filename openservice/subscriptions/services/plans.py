@@ -52,6 +52,7 @@ def plan_create(
     align_to_calendar: bool = False,
     accrue: bool = False,
     accrual_period: str = "",
+    is_active: bool = True,
 ) -> SubscriptionPlan:
     plan = SubscriptionPlan(
         name=name,
@@ -60,6 +61,7 @@ def plan_create(
         align_to_calendar=align_to_calendar,
         accrue=accrue,
         accrual_period=_check_accrual(period, accrue, accrual_period),
+        is_active=is_active,
     )
     return record_create(plan, by=by, verb="subscription_plan.created", data={"name": name})
 

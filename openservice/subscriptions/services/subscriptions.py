@@ -6,21 +6,26 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
+from openservice.core.money import MAX_AMOUNT
 from openservice.core.services import audit, only_fields, save_validated, sequence_next
 from openservice.subscriptions import pricing
 from openservice.subscriptions.errors import (
+    AmountTooLarge,
     ChangeBeforeLast,
     CustomerInactive,
     CustomerMismatch,
     EndBeforeStart,
+    FeeInvoiced,
     HasFees,
+    HasPriceChanges,
     InvalidIndex,
     InvalidStatusChange,
     NegativePrice,
 )
-from openservice.subscriptions.models import PriceChange, Subscription, SubscriptionPause
+from openservice.subscriptions.models import Fee, PriceChange, Subscription, SubscriptionPause
 from openservice.subscriptions.services.fees import fees_refresh
 
 Status = Subscription.Status
@@ -33,10 +38,17 @@ TERMS_FIELDS = ("plan", "starts_on", "currency", "base_price", "index")
 
 def _lock(subscription: Subscription) -> Subscription:
     return (
-        Subscription.objects.select_for_update(no_key=True)
+        Subscription.objects.select_for_update(no_key=True, of=("self",))
         .select_related("plan")
         .get(pk=subscription.pk)
     )
+
+
+def _check_amount(price: pricing.Price, field: str) -> None:
+    if price.full_amount() > MAX_AMOUNT:
+        raise AmountTooLarge(
+            {field: [_("A full period's fee would exceed %s.") % f"{MAX_AMOUNT:,}"]}
+        )
 
 
 def _check(customer, agreement, starts_on, ends_on, base_price, index) -> None:
@@ -46,6 +58,8 @@ def _check(customer, agreement, starts_on, ends_on, base_price, index) -> None:
         raise NegativePrice({"base_price": [_("A price must not be negative.")]})
     if index is not None and Decimal(index) <= 0:
         raise InvalidIndex({"index": [_("The index must be above zero.")]})
+    if base_price is not None and index is not None:
+        _check_amount(pricing.Price(Decimal(base_price), Decimal(index)), "base_price")
     if agreement is not None and agreement.customer_id != customer.pk:
         raise CustomerMismatch(agreement_id=agreement.pk, customer_id=customer.pk)
 
@@ -104,6 +118,10 @@ def subscription_update(*, subscription: Subscription, by, **changes) -> Subscri
     terms = sorted(set(changed) & set(TERMS_FIELDS))
     if terms and subscription.fees.exists():
         raise HasFees(subscription_id=subscription.pk, fields=terms)
+    if {"base_price", "index"} & set(changed) and subscription.price_changes.exists():
+        raise HasPriceChanges(subscription_id=subscription.pk)
+    if "ends_on" in changed:
+        _check_new_end(subscription, changed["ends_on"])
     merged = {k: changed.get(k, getattr(subscription, k)) for k in UPDATE_FIELDS + TERMS_FIELDS}
     _check(
         subscription.customer,
@@ -122,7 +140,8 @@ def subscription_update(*, subscription: Subscription, by, **changes) -> Subscri
         subscription.fees_pending_from = subscription.starts_on
     extended = subscription.ends_on is None or (old_end and subscription.ends_on > old_end)
     if subscription.status == Status.ENDED and "ends_on" in changed and extended:
-        subscription.status = Status.ACTIVE
+        paused = subscription.pauses.filter(ends_on__isnull=True).exists()
+        subscription.status = Status.PAUSED if paused else Status.ACTIVE
     save_validated(subscription)
     if "ends_on" in changed:
         ends = [d for d in (old_end, subscription.ends_on) if d is not None]
@@ -136,6 +155,34 @@ def subscription_update(*, subscription: Subscription, by, **changes) -> Subscri
         {"changes": {k: str(v.pk if hasattr(v, "pk") else v) for k, v in changed.items()}},
     )
     return subscription
+
+
+def _check_new_end(subscription: Subscription, new_end: date | None) -> None:
+    """An end may not cut into fees already invoiced (credit them first), nor extend past the
+    last one when that one was invoiced short (its period's rest could never be billed: a
+    period has one fee)."""
+    invoiced = subscription.fees.filter(status=Fee.Status.INVOICED)
+    if new_end is not None and invoiced.filter(period_end__gt=new_end).exists():
+        raise FeeInvoiced(
+            _("Fees after %(day)s are invoiced: credit them before moving the end.")
+            % {"day": new_end},
+            subscription_id=subscription.pk,
+        )
+    old_end = subscription.ends_on
+    extends = old_end is not None and (new_end is None or new_end > old_end)
+    if extends and (
+        subscription.fees.exclude(status=Fee.Status.OPEN)
+        .filter(period_end=old_end, days__lt=F("full_days"))
+        .exists()
+    ):
+        raise FeeInvoiced(
+            _(
+                "The last fee was invoiced for a period cut short on %(day)s; its rest cannot be "
+                "billed again. Start a new subscription instead."
+            )
+            % {"day": old_end},
+            subscription_id=subscription.pk,
+        )
 
 
 def _require(subscription: Subscription, allowed: set, action: str) -> None:
@@ -161,6 +208,11 @@ def subscription_pause(*, subscription: Subscription, by, on: date) -> Subscript
     _require(subscription, {Status.ACTIVE}, "pause")
     _check_day(subscription, on)
     last = subscription.pauses.order_by("-starts_on").first()
+    if last is not None and last.ends_on is None:
+        raise InvalidStatusChange(
+            _("The subscription is paused since %(day)s.") % {"day": last.starts_on},
+            subscription_id=subscription.pk,
+        )
     if last is not None and last.ends_on is not None and on <= last.ends_on:
         raise InvalidStatusChange(
             _("The subscription was paused until %(day)s.") % {"day": last.ends_on},
@@ -234,6 +286,7 @@ def subscription_change_price(
     except ValueError as exc:
         error = InvalidIndex if method.startswith("index") else NegativePrice
         raise error({"value": [str(exc)]}) from exc
+    _check_amount(after, "value")
     change = PriceChange(
         subscription=subscription,
         method=method,

@@ -2,10 +2,12 @@
 proration at both ends, catch-up, idempotency, pauses, cancellation, indexation, and the
 refusals with nothing changed."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from openservice.core.errors import Conflict, InvalidInput
 from openservice.customers.tests.factories import CustomerFactory
@@ -20,7 +22,7 @@ from openservice.subscriptions.errors import (
     NegativePrice,
     PlanInUse,
 )
-from openservice.subscriptions.models import Fee, PriceChange, Subscription
+from openservice.subscriptions.models import Fee, PriceChange, Subscription, SubscriptionPlan
 
 pytestmark = pytest.mark.django_db
 
@@ -389,3 +391,74 @@ def test_a_subscription_is_deleted_only_before_its_first_fee():
     services.subscription_delete(subscription=dropped, by=None)
 
     assert list(Subscription.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    starts_on=st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)),
+    unit=st.sampled_from(["week", "month", "quarter", "year"]),
+    aligned=st.booleans(),
+    length=st.none() | st.integers(0, 900),
+    cuts=st.lists(st.integers(0, 1200), max_size=3),
+)
+def test_generating_in_pieces_or_twice_is_generating_once(starts_on, unit, aligned, length, cuts):
+    """Runs through ascending dates make the same fees as one run through the last date, and a
+    rerun makes nothing."""
+    Fee.objects.all().delete()
+    Subscription.objects.all().delete()
+    monthly = SubscriptionPlan.objects.filter(period=unit, align_to_calendar=aligned).first()
+    monthly = monthly or plan(unit, align_to_calendar=aligned)
+    ends_on = None if length is None else starts_on + timedelta(days=length)
+    made = subscribe(monthly, starts_on, base_price="123.45", ends_on=ends_on)
+    last = starts_on + timedelta(days=1200)
+
+    for cut in sorted(cuts):
+        generate(starts_on + timedelta(days=cut))
+    generate(last)
+    pieces = fees_of(made)
+    assert generate(last).fees_created == 0
+    Fee.objects.all().delete()
+    Subscription.objects.filter(pk=made.pk).update(fees_pending_from=starts_on, status="active")
+    generate(last)
+
+    assert fees_of(made) == pieces
+    for start, end, days, amount in pieces:
+        assert start <= end
+        assert days >= 1
+        assert Decimal(amount) <= Decimal("123.45")
+
+
+def test_runs_beyond_ten_years_unknown_subscriptions_and_oversized_prices_are_refused():
+    made = subscribe(plan("month"), date(2027, 1, 1))
+
+    with pytest.raises(InvalidInput) as too_far:
+        generate(date.today() + timedelta(days=3660 + 3))
+    with pytest.raises(InvalidInput) as unknown:
+        services.subscriptions_generate_fees(through=date(2027, 1, 1), subscriptions=[made.pk + 99])
+    with pytest.raises(InvalidInput) as too_large:
+        subscribe(plan("year"), date(2027, 1, 1), base_price="999999999999.99", index=Decimal(101))
+    services.subscription_change_price(
+        subscription=made,
+        by=None,
+        method="base_to",
+        value=Decimal("9999999999.99"),
+        effective_on=date(2027, 1, 1),
+    )
+    with pytest.raises(InvalidInput) as raised_too_far:
+        services.subscription_change_price(
+            subscription=made,
+            by=None,
+            method="index_to",
+            value=Decimal(999999),
+            effective_on=date(2027, 1, 1),
+        )
+
+    assert too_far.value.code == "subscriptions.through_too_far"
+    assert "subscription_ids" in unknown.value.field_errors
+    assert too_large.value.code == raised_too_far.value.code == "subscriptions.amount_too_large"
+    assert Fee.objects.count() == 0
+    made.refresh_from_db()
+    assert (made.base_price, made.index) == (Decimal("9999999999.99"), Decimal("100.0000"))
+    assert made.price_changes.count() == 1
