@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from openservice.agreements.api import router as agreements_router
+from openservice.billing.api import router as billing_router
 from openservice.calendars.api import router as calendars_router
 from openservice.catalog.api import router as catalog_router
 from openservice.core.api import router as core_router
@@ -25,6 +26,7 @@ from openservice.orders.api import router as orders_router
 from openservice.orders.generation_api import router as generation_router
 from openservice.reports.api import router as reports_router
 from openservice.sla.api import router as sla_router
+from openservice.subscriptions.api import router as subscriptions_router
 from openservice.workforce.api import router as workforce_router
 
 ERROR_STATUSES = {
@@ -141,4 +143,6 @@ api.add_router("/", sla_router)
 api.add_router("/", generation_router)  # before agreements: /agreements/generate is a path
 api.add_router("/", agreements_router)
 api.add_router("/", orders_router)
+api.add_router("/", subscriptions_router)  # declares /subscriptions/fees/generate before {id}
+api.add_router("/", billing_router)  # declares /invoices/propose before {id}
 api.add_router("/", reports_router)
