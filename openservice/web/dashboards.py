@@ -3,6 +3,7 @@
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from openservice.billing.selectors import invoice_list, invoices_to_post
 from openservice.catalog.selectors import item_list, task_list
 from openservice.core.roles import ROLE_LABELS, ROLE_PRECEDENCE
 from openservice.core.selectors import recent_audit_events
@@ -27,6 +28,7 @@ from openservice.reports.selectors import sla_compliance
 from openservice.workforce.selectors import team_list, technician_list, technician_of_user
 
 ORDERS_SHOWN = 10
+INVOICES_SHOWN = 5
 
 
 def manager_home(user) -> dict:
@@ -42,6 +44,7 @@ def manager_home(user) -> dict:
         "recent_events": recent_audit_events(),
         "orders_by_stage": orders_by_stage(user=user),
         "orders_to_post": orders_to_post(user=user)[:ORDERS_SHOWN],
+        "invoices_to_post": invoices_to_post(user=user).count(),
         "sla_month": _sla_this_month(user),
         "sla_counts": sla_monitor_counts(user=user, now=timezone.now()),
     }
@@ -114,6 +117,9 @@ def customer_home(user) -> dict:
         "open_orders": _sla_rows(
             orders_open(user=user, include_completed=True)[:ORDERS_SHOWN], timezone.now()
         ),
+        # Their posted invoices (the selector shows a customer nothing else), latest first.
+        "invoice_count": invoice_list(user=user).count(),
+        "latest_invoices": invoice_list(user=user)[:INVOICES_SHOWN],
     }
 
 

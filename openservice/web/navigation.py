@@ -27,6 +27,12 @@ def navigation_for(user) -> list[NavItem]:
         items.append(NavItem(_("SLA"), reverse("orders:sla_monitor"), "monitor"))
     if user.has_perm("agreements.view_serviceagreement"):
         items.append(NavItem(_("Agreements"), reverse("agreements:list"), "agreements"))
+    if user.has_perm("subscriptions.view_subscription"):
+        items.append(NavItem(_("Subscriptions"), reverse("subscriptions:list"), "subscriptions"))
+    if user.has_perm("billing.view_invoice"):
+        # Customers read their own posted invoices (the selector narrows the list).
+        label = _("My invoices") if primary_role(user) == Role.CUSTOMER else _("Invoices")
+        items.append(NavItem(label, reverse("billing:list"), "invoices"))
     if user.has_perm("customers.view_customer"):
         # A customer's own company page is reached through the same URL (it redirects).
         label = _("My company") if primary_role(user) == Role.CUSTOMER else _("Customers")

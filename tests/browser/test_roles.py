@@ -89,6 +89,8 @@ ROLES = [
             "Orders",
             "SLA",
             "Agreements",
+            "Subscriptions",
+            "Invoices",
             "Customers",
             "Objects",
             "Technicians",
@@ -120,7 +122,7 @@ ROLES = [
         "",  # the contact's name; the demo picks it from its name lists
         "Customer",
         "Kiinteistö Oy Tapiolan Torni",
-        ["Home", "Orders", "My company", "Objects"],
+        ["Home", "Orders", "My invoices", "My company", "Objects"],
         check_customer_home,
     ),
     Expected(
@@ -133,6 +135,8 @@ ROLES = [
             "Orders",
             "SLA",
             "Agreements",
+            "Subscriptions",
+            "Invoices",
             "Customers",
             "Objects",
             "Technicians",

@@ -267,7 +267,7 @@ def test_user_without_role_gets_a_welcome_page(client, make_user):
         (
             "manager",
             {"home", "orders", "monitor", "agreements", "customers", "objects", "technicians"}
-            | {"calendars", "sla", "reports"},
+            | {"calendars", "sla", "reports", "subscriptions", "invoices"},
         ),
         (
             "dispatcher",
@@ -277,9 +277,9 @@ def test_user_without_role_gets_a_welcome_page(client, make_user):
         (
             "administrator",
             {"home", "orders", "monitor", "agreements", "customers", "objects", "technicians"}
-            | {"admin", "calendars", "sla"},
+            | {"admin", "calendars", "sla", "subscriptions", "invoices"},
         ),
-        ("customer_user", {"home", "orders", "customers", "objects"}),
+        ("customer_user", {"home", "orders", "customers", "objects", "invoices"}),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(client, db, request, fixture, expected):
