@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from openservice.core.bulk import Table, gc_paused, insert_rows
+from openservice.core.bulk import Table, gc_paused, insert_rows, update_rows
 from openservice.core.models import AuditEvent, NumberSequence
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +98,45 @@ def test_the_collector_is_paused_inside_and_left_as_it_was_after():
         assert not gc.isenabled()  # a caller that turned it off keeps it off
     finally:
         gc.enable()
+
+
+def test_update_rows_sets_each_rows_own_values_in_chunks(monkeypatch):
+    monkeypatch.setattr("openservice.core.bulk.MAX_PARAMETERS", 6)  # 2 rows a statement
+    ids = insert_rows(
+        NumberSequence,
+        ("code", "prefix", "next_number", "padding"),
+        [(f"s{n}", "", 1, 5) for n in range(5)],
+        returning="code",
+    )
+
+    update_rows(
+        NumberSequence,
+        ("prefix", "next_number"),
+        [(pk, f"P{n}-", 10 * n + 1) for n, pk in enumerate(ids) if n != 2],
+    )
+    update_rows(NumberSequence, ("prefix",), [])
+
+    assert list(
+        NumberSequence.objects.order_by("code").values_list("code", "prefix", "next_number")
+    ) == [
+        ("s0", "P0-", 1),
+        ("s1", "P1-", 11),
+        ("s2", "", 1),
+        ("s3", "P3-", 31),
+        ("s4", "P4-", 41),
+    ]
+
+
+def test_update_rows_adapts_instants_and_nulls():
+    at = datetime(2027, 3, 28, 4, 0, tzinfo=timezone(timedelta(hours=3)))
+    table = Table(AuditEvent, now=at)
+    table.add(verb="a", object_type="t", object_id="1")
+    table.add(verb="b", object_type="t", object_id="2")
+    table.insert()
+    first, second = AuditEvent.objects.order_by("pk")
+
+    update_rows(AuditEvent, ("at", "actor"), [(first.pk, at + timedelta(hours=1), None)])
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.at, second.at) == (datetime(2027, 3, 28, 2, 0, tzinfo=UTC), at)
