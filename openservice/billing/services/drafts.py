@@ -224,6 +224,7 @@ def _propose_batch(customer_ids: list[int], through: date, *, by) -> Proposal:
     Invoice.objects.bulk_create(new, batch_size=1000)
     drafts.update({(i.customer_id, i.currency): i for i in new})
     rows_to_write, extended = [], []
+    existing = set(drafts) - {(i.customer_id, i.currency) for i in new}
     for key, rows in sources.items():
         invoice = drafts[key]
         position = invoice.last_position or 0
@@ -231,7 +232,7 @@ def _propose_batch(customer_ids: list[int], through: date, *, by) -> Proposal:
             position += 1
             row.invoice_id, row.position = invoice.pk, position
             rows_to_write.append(row)
-        if invoice not in new:
+        if key in existing:
             extended.append(invoice)
     InvoiceLine.objects.bulk_create(rows_to_write, batch_size=2000)
     for invoice in extended:
