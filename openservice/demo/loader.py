@@ -3,8 +3,9 @@
 Idempotent: every record is looked up by its natural key (username, code, SKU, customer name,
 site name; an agreement by its customer and description) before it is created, so a rerun adds
 nothing and a newer demo adds only what is new. Orders are generated from the agreements for the
-months ahead, which generation itself makes idempotent. Runs in one transaction: a failure
-leaves the database as it was.
+months ahead, which generation itself makes idempotent; subscriptions and the last months'
+invoices come last (billing.py). Runs in one transaction: a failure leaves the database as it
+was.
 """
 
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from openservice.core.roles import Role
 from openservice.customers import selectors as customer_selectors
 from openservice.customers import services as customer_services
 from openservice.demo import data
+from openservice.demo.billing import load_billing
 from openservice.equipment import selectors as equipment_selectors
 from openservice.equipment import services as equipment_services
 from openservice.equipment.tree import flatten
@@ -169,6 +171,7 @@ def load_demo() -> LoadReport:
     _load_orders(staff["manager"], admin, report)
     _load_sla_showcase(staff["manager"], admin, report)
     _load_agreements(staff["manager"], admin, report)
+    load_billing(staff["manager"], admin, report)
     order_services.sla_scan()
     return report
 

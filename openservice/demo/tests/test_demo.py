@@ -1,5 +1,6 @@
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from openservice.agreements import recurrence
 from openservice.agreements.models import AgreementLine, ServiceAgreement, TemplateGroup
+from openservice.billing.models import AccrualEntry, Invoice, InvoiceLine
 from openservice.catalog.models import Item, ServiceTask
 from openservice.core.roles import Role, primary_role
 from openservice.customers.models import AgreementGroup, Contact, Customer, Site
@@ -17,6 +19,8 @@ from openservice.customers.selectors import customer_of_user
 from openservice.demo import data
 from openservice.orders.models import OrderLine, ServiceOrder
 from openservice.orders.services.generation import orders_generate_from_agreements
+from openservice.subscriptions.models import Fee, PriceChange, Subscription, SubscriptionPlan
+from openservice.subscriptions.selectors import fees_due
 from openservice.workforce.models import DispatchTeam, Skill, Technician
 
 DEMO_USERS = {
@@ -40,9 +44,12 @@ MODELS = [
     TemplateGroup,
     ServiceAgreement,
     AgreementLine,
+    SubscriptionPlan,
+    Subscription,
+    PriceChange,
 ]
 # Counted too on a rerun, which must add nothing (their numbers depend on today's date).
-GENERATED = [ServiceOrder, OrderLine]
+GENERATED = [ServiceOrder, OrderLine, Fee, Invoice, InvoiceLine, AccrualEntry]
 
 
 def _load() -> str:
@@ -65,6 +72,8 @@ def test_demo_creates_the_company(demo):
     _check_sla(demo)
     _check_agreements()
     _check_generated_orders()
+    _check_billing()
+    _check_orders_invoiced()
     assert _counts() == {
         "User": 12,
         "AgreementGroup": 3,
@@ -79,6 +88,9 @@ def test_demo_creates_the_company(demo):
         "TemplateGroup": 5,
         "ServiceAgreement": 47,
         "AgreementLine": 137,
+        "SubscriptionPlan": 5,
+        "Subscription": 60,
+        "PriceChange": 13,
     }
     numbers = sorted(Customer.objects.values_list("number", flat=True))
     assert numbers == [f"C{n:05d}" for n in range(1, 31)]
@@ -309,3 +321,95 @@ def _check_generated_orders() -> None:
     again = orders_generate_from_agreements(date_from=today, date_to=until)
 
     assert (again.orders_created, again.lines_created, again.orders_joined) == (0, 0, 0)
+
+
+def _check_billing(today=None) -> None:
+    """Sixty subscriptions on every plan kind with their stories, and the billing of the last
+    three months and of this month so far: gapless numbers in date order, a credit note, the
+    accruals, and nothing left due by today (the posted orders included)."""
+    today = today or timezone.localdate()
+    subscriptions = Subscription.objects.select_related("plan", "agreement")
+    assert subscriptions.count() == 60
+    kinds = Counter(
+        (s.plan.period, s.plan.billing, s.plan.align_to_calendar) for s in subscriptions
+    )
+    assert kinds == {
+        ("month", "advance", False): 24,
+        ("quarter", "advance", True): 15,
+        ("year", "advance", False): 7,
+        ("year", "arrears", False): 7,
+        ("week", "arrears", True): 7,
+    }
+    assert Counter(s.status for s in subscriptions) == {
+        "active": 54,
+        "ended": 4,
+        "paused": 1,
+        "cancelled": 1,
+    }
+    linked = [s for s in subscriptions if s.agreement_id]
+    assert len(linked) >= 20
+    assert all(s.agreement.customer_id == s.customer_id for s in linked)
+    assert Counter(PriceChange.objects.values_list("method", flat=True)) == {
+        "index_percent": 12,
+        "base_to": 1,
+    }
+    assert subscriptions.filter(index=Decimal("103.5")).count() == 12
+    assert Fee.objects.filter(index=Decimal("103.5")).exists()  # the index reached the fees
+    for subscription in subscriptions.filter(status__in=["ended", "cancelled"]):
+        last = subscription.fees.order_by("period_start").last()
+        assert last.period_end == subscription.ends_on < today
+        assert last.days < last.full_days  # prorated: it ends mid-period
+    paused = subscriptions.get(status="paused")
+    pause = paused.pauses.get()
+    assert pause.ends_on is None
+    assert not paused.fees.filter(period_start__gte=pause.starts_on).exists()
+
+    posted = Invoice.objects.filter(status="posted")
+    assert not Invoice.objects.filter(status="draft").exists()
+    month = today.replace(day=1)
+    for back in range(1, 4):
+        start = month - relativedelta(months=back)
+        end = start + relativedelta(months=1) - timedelta(days=1)
+        issued = posted.filter(kind="invoice", issued_on__gte=start, issued_on__lte=end)
+        assert issued.count() >= 10, start
+        assert set(issued.values_list("issued_on", flat=True)) == {end}
+    by_year = defaultdict(list)
+    for invoice in posted.order_by("issued_on", "pk"):
+        by_year[invoice.issued_on.year].append(invoice.number)
+    for year, numbers in by_year.items():
+        assert numbers == [f"{year}-{n:06d}" for n in range(1, len(numbers) + 1)]
+    for invoice in posted.prefetch_related("lines"):
+        lines = list(invoice.lines.all())
+        assert lines
+        assert invoice.net_amount == sum(line.net_amount for line in lines)
+        assert invoice.gross_amount == invoice.net_amount + invoice.vat_amount
+
+    credit_note = Invoice.objects.get(kind="credit_note")
+    assert credit_note.status == "posted"
+    assert credit_note.gross_amount < 0
+    assert credit_note.reference == credit_note.credited_invoice.number
+    assert credit_note.credited_invoice.issued_on < credit_note.issued_on
+    credit_line = credit_note.lines.get()
+    assert credit_line.credited_line.fee.status == "credited"
+    reversals = AccrualEntry.objects.filter(invoice_line=credit_line)
+    assert reversals.exists()
+    assert all(
+        entry.reverses.invoice_line_id == credit_line.credited_line_id for entry in reversals
+    )
+
+    entries = defaultdict(list)
+    for entry in AccrualEntry.objects.filter(reverses=None).select_related("invoice_line"):
+        entries[entry.invoice_line].append(entry.amount)
+    assert len(entries) >= 20
+    assert all(sum(amounts) == line.net_amount for line, amounts in entries.items())
+    assert any(len(amounts) >= 12 for amounts in entries.values())  # a year, month by month
+
+    assert not fees_due(through=today).exists()
+
+
+def _check_orders_invoiced() -> None:
+    """The demo's posted orders (posted today) are on today's invoices."""
+    billable = OrderLine.objects.filter(status="posted", is_billable=True)
+    assert billable.exists()
+    assert not billable.filter(invoice_line__isnull=True).exists()
+    assert InvoiceLine.objects.filter(order_line__isnull=False).count() == billable.count()
