@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "openservice.orders",
     "openservice.subscriptions",
     "openservice.billing",
+    "openservice.repairs",
     "openservice.reports",
     "openservice.demo",
     "openservice.web",
