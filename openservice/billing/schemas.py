@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import PlainSerializer, WithJsonSchema, model_validator
 
 from openservice.billing import selectors
+from openservice.core.money import MAX_AMOUNT
 from openservice.core.schemas import (
     CurrencyCode,
     Id,
@@ -23,7 +24,6 @@ from openservice.core.schemas import (
 KindName = Literal["invoice", "credit_note"]
 StatusName = Literal["draft", "posted"]
 
-MAX_AMOUNT = Decimal("999999999999.99")  # what an amount column (14 digits, 2 places) holds
 RateOut = Annotated[
     Decimal,
     PlainSerializer(lambda rate: f"{rate:.2f}", return_type=str),

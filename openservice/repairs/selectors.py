@@ -31,10 +31,6 @@ def _lines() -> QuerySet[RepairLine]:
     )
 
 
-def repair_lines_of_order(order) -> QuerySet[RepairLine]:
-    return _lines().filter(order=order).order_by("pk")
-
-
 def repair_history_of_object(obj) -> QuerySet[RepairLine]:
     """Every repair on the object, newest first."""
     return _lines().filter(object=obj).order_by("-created_at", "-pk")

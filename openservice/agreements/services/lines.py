@@ -19,6 +19,7 @@ from openservice.agreements.errors import (
 )
 from openservice.agreements.models import AgreementLine, ServiceAgreement
 from openservice.agreements.services.agreements import _lock, _require_changeable
+from openservice.core.money import MAX_AMOUNT
 from openservice.core.services import audit, only_fields, save_validated
 
 LINE_FIELDS = (
@@ -46,8 +47,6 @@ LINE_FIELDS = (
 # Changing these moves the line's occurrences (generation then starts after the last one
 # generated on the old schedule).
 SCHEDULE_FIELDS = {"starts_on", "interval_unit", "interval_every"}
-# The largest amount an order line holds (14 digits, 2 decimals).
-MAX_AMOUNT = Decimal("999999999999.99")
 
 
 def _check_line(agreement: ServiceAgreement, line: AgreementLine) -> None:

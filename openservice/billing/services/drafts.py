@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from openservice.billing.amounts import Amounts, line_amounts, totals
@@ -330,10 +330,3 @@ def invoice_delete(*, invoice: Invoice, by) -> None:
     audit(by, "invoice.deleted", invoice, {"lines": len(lines)})
     invoice.lines.all().delete()
     invoice.delete()
-
-
-def drafts_of(*, customer_ids=None) -> list[int]:
-    drafts = Invoice.objects.filter(status=Invoice.Status.DRAFT)
-    if customer_ids is not None:
-        drafts = drafts.filter(Q(customer_id__in=list(customer_ids)))
-    return list(drafts.order_by("pk").values_list("pk", flat=True))
