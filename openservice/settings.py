@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "openservice.subscriptions",
     "openservice.billing",
     "openservice.repairs",
+    "openservice.returns",
     "openservice.reports",
     "openservice.demo",
     "openservice.web",
@@ -178,6 +179,8 @@ ORDERS_REQUIRE_AGREEMENT = env_bool("ORDERS_REQUIRE_AGREEMENT")
 # terms, what invoices print about the company, and the accounts of the accrual export.
 VAT_DEFAULT_RATE = os.environ.get("VAT_DEFAULT_RATE") or "25.5"
 INVOICE_PAYMENT_DAYS = int(os.environ.get("INVOICE_PAYMENT_DAYS") or 14)
+# Returns: how many days a return authorisation (RMA) is valid for the goods to arrive.
+RETURN_VALIDITY_DAYS = int(os.environ.get("RETURN_VALIDITY_DAYS") or 30)
 COMPANY_NAME = os.environ.get("COMPANY_NAME") or "OpenService Demo Oy"
 COMPANY_ADDRESS = os.environ.get("COMPANY_ADDRESS") or "Hämeentie 1, 00530 Helsinki, Finland"
 COMPANY_VAT_ID = os.environ.get("COMPANY_VAT_ID") or "FI12345678"

@@ -138,3 +138,13 @@ def object_group_list(*, user, is_active: bool | None = None) -> QuerySet[Object
     if is_active is not None:
         groups = groups.filter(is_active=is_active)
     return groups.order_by("code")
+
+
+def object_by_serial(*, customer, item, serial: str) -> ServiceObject | None:
+    """The customer's service object of this item with this serial number, if exactly one."""
+    if not serial:
+        return None
+    found = list(
+        ServiceObject.objects.filter(customer=customer, item=item, serial_number=serial)[:2]
+    )
+    return found[0] if len(found) == 1 else None

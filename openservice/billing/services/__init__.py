@@ -1,7 +1,12 @@
 """Writes for invoices and credit notes, split by sub-flow; import them from here. One
 transaction per use case (a billing run: one per ordered batch)."""
 
-from openservice.billing.services.credits import CreditLine, credit_note_create, invoice_credit
+from openservice.billing.services.credits import (
+    CreditLine,
+    credit_note_create,
+    invoice_credit,
+    invoice_lines_lock,
+)
 from openservice.billing.services.drafts import (
     Proposal,
     default_vat_rate,
@@ -24,6 +29,7 @@ __all__ = [
     "invoice_delete",
     "invoice_line_add",
     "invoice_line_remove",
+    "invoice_lines_lock",
     "invoice_post",
     "invoice_update",
     "invoices_post",
