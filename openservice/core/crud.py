@@ -41,7 +41,7 @@ class MasterDataResource:
 def add_master_data_routes(router: Router, resource: MasterDataResource) -> None:
     r = resource
     item_path = f"{r.path}/{{id}}"
-    plural = r.path.strip("/").replace("-", "_")
+    plural = r.path.strip("/").replace("-", "_").replace("/", "_")
     one = r.verbose.replace(" ", "_").lower()
 
     @router.get(

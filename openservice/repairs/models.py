@@ -180,3 +180,53 @@ class RepairLine(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.order_id}/{self.pk} {self.description}"
+
+
+class ComponentReplacement(TimeStampedModel):
+    """A component replaced from a repair line: the unit taken out (the one repaired, which the
+    repair line keeps pointing at), the unit put in its place, and the billable item line added
+    to the order for the new unit, if any. The component tree itself records the replacement
+    (equipment's `component_replace`); this row says which repair and order it was made on."""
+
+    repair_line = models.ForeignKey(
+        RepairLine,
+        verbose_name=_("repair line"),
+        on_delete=models.PROTECT,
+        related_name="replacements",
+    )
+    removed = models.ForeignKey(
+        "equipment.Component",
+        verbose_name=_("removed unit"),
+        on_delete=models.PROTECT,
+        related_name="repair_removals",
+    )
+    installed = models.OneToOneField(
+        "equipment.Component",
+        verbose_name=_("installed unit"),
+        on_delete=models.PROTECT,
+        related_name="repair_installation",
+    )
+    order_line = models.ForeignKey(
+        "orders.OrderLine",
+        verbose_name=_("order line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("component replacement")
+        verbose_name_plural = _("component replacements")
+        ordering = ["repair_line", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.repair_line_id}: {self.removed_id} → {self.installed_id}"

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -232,7 +233,16 @@ def order_delete(*, order: ServiceOrder, by) -> None:
     if not order.stage.allows_delete or order.lines.filter(status=OrderLine.Status.POSTED).exists():
         raise DeleteNotAllowed(stage=order.stage.code)
     audit(by, "order.deleted", order, {"number": order.number})
-    order.delete()
+    try:
+        with transaction.atomic():
+            order.delete()
+    except ProtectedError as exc:
+        # Records of higher apps that must outlive the order refer to it (a component
+        # replaced from one of its repair lines): cancel the order instead.
+        raise DeleteNotAllowed(
+            _("Records made on the order refer to it; cancel the order instead."),
+            stage=order.stage.code,
+        ) from exc
 
 
 @transaction.atomic

@@ -1,9 +1,18 @@
 """Repair codes, maintained by managers: created, renamed, described, deactivated (a code in
-use is never deleted: repair history refers to it)."""
+use is never deleted: repair history refers to it). Codes are kept in capitals, so `door` and
+`DOOR` cannot both exist."""
 
 from django.db import transaction
+from django.db.models import ProtectedError
 
-from openservice.core.services import only_fields, record_create, record_update
+from openservice.core.services import (
+    audit,
+    only_fields,
+    record_create,
+    record_set_active,
+    record_update,
+)
+from openservice.repairs.errors import CodeInUse
 from openservice.repairs.models import (
     Condition,
     DiagnosisArea,
@@ -34,13 +43,34 @@ def _allowed(model) -> tuple[str, ...]:
 
 @transaction.atomic
 def code_create(model, *, by, code: str, name: str, **fields):
-    record = model(code=code, name=name, **only_fields(_allowed(model), fields))
+    record = model(code=code.upper(), name=name, **only_fields(_allowed(model), fields))
     return record_create(
-        record, by=by, verb=f"{model._meta.model_name}.created", data={"code": code}
+        record, by=by, verb=f"{model._meta.model_name}.created", data={"code": record.code}
     )
 
 
 @transaction.atomic
 def code_update(record, *, by, **changes):
     only_fields(_allowed(type(record)), changes)
+    if "code" in changes:
+        changes["code"] = changes["code"].upper()
     return record_update(record, by=by, verb=f"{record._meta.model_name}.changed", changes=changes)
+
+
+@transaction.atomic
+def code_set_active(record, *, by, is_active: bool):
+    name = record._meta.model_name
+    verb = f"{name}.activated" if is_active else f"{name}.deactivated"
+    return record_set_active(record, by=by, verb=verb, is_active=is_active)
+
+
+@transaction.atomic
+def code_delete(record, *, by) -> None:
+    """Delete a code nothing refers to (no repair line, no code of an area); one in use is
+    refused: deactivate it instead."""
+    audit(by, f"{record._meta.model_name}.deleted", record, {"code": record.code})
+    try:
+        with transaction.atomic():
+            record.delete()
+    except ProtectedError as exc:
+        raise CodeInUse(id=record.pk, repair_code=record.code) from exc

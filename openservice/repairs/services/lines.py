@@ -6,13 +6,19 @@ chosen and cleared when the line goes back."""
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openservice.core.services import audit, only_fields, save_validated
 from openservice.orders.selectors import order_get
 from openservice.orders.services.common import lock_order, require_editable
-from openservice.repairs.errors import CodeNotInArea, ComponentNotOfObject, ObjectNotOnOrder
+from openservice.repairs.errors import (
+    CodeNotInArea,
+    ComponentNotOfObject,
+    LineHasReplacements,
+    ObjectNotOnOrder,
+)
 from openservice.repairs.models import RepairLine, RepairStage
 
 LINE_FIELDS = (
@@ -40,12 +46,15 @@ def _first_stage() -> RepairStage:
     )
 
 
-def _check(order, line: RepairLine) -> None:
+def _check(order, line: RepairLine, *, component_chosen: bool = True) -> None:
+    """`component_chosen`: the component is being set now, so it must still be installed (a
+    line keeps the unit it repaired after that unit is replaced)."""
     if not order.objects_covered.filter(pk=line.object_id).exists():
         raise ObjectNotOnOrder(order_id=order.pk, object_id=line.object_id)
     component = line.component
     if component is not None and (
-        component.object_id != line.object_id or component.removed_on is not None
+        component.object_id != line.object_id
+        or (component_chosen and component.removed_on is not None)
     ):
         raise ComponentNotOfObject(component_id=component.pk, object_id=line.object_id)
     for area_field, code_field in (
@@ -101,13 +110,14 @@ def repair_line_update(
     order = _order_for(by, line.order)
     changes = only_fields(LINE_FIELDS, changes)
     line = RepairLine.objects.select_for_update().get(pk=line.pk)
+    component_before = line.component_id
     for name, value in changes.items():
         setattr(line, name, value)
     if "symptom_code" in changes and "symptom_area" not in changes and line.symptom_code:
         line.symptom_area = line.symptom_code.area
     if "diagnosis_code" in changes and "diagnosis_area" not in changes and line.diagnosis_code:
         line.diagnosis_area = line.diagnosis_code.area
-    _check(order, line)
+    _check(order, line, component_chosen=line.component_id != component_before)
     _stamp(line, now or timezone.now())
     save_validated(line)
     audit(by, "order.repair_changed", order, {"repair_line": line.pk, "fields": sorted(changes)})
@@ -116,6 +126,11 @@ def repair_line_update(
 
 @transaction.atomic
 def repair_line_delete(*, line: RepairLine, by) -> None:
+    """A line with component replacements stays: it is their record on the order."""
     order = _order_for(by, line.order)
     audit(by, "order.repair_removed", order, {"repair_line": line.pk})
-    line.delete()
+    try:
+        with transaction.atomic():
+            line.delete()
+    except ProtectedError as exc:
+        raise LineHasReplacements(repair_line_id=line.pk) from exc
