@@ -16,6 +16,7 @@ from openservice.catalog.models import Bom
 from openservice.catalog.selectors import bom_list, item_list, items_by_id
 from openservice.core.errors import DomainError
 from openservice.core.pages import add_domain_error, page_of
+from openservice.core.sections import sections_for
 from openservice.equipment import display, selectors, services
 from openservice.equipment.forms import (
     BomUpgradeForm,
@@ -72,6 +73,8 @@ def object_detail(request: HttpRequest, pk: int):
             "upgrade_form": _upgrade_form(request.user, obj) if can_change else None,
             "can_save_as_bom": can_change and request.user.has_perm("catalog.add_bom"),
             "can_view_bom": request.user.has_perm("catalog.view_bom"),
+            # Panels of higher apps (repair history, …), each loaded from its own URL.
+            "sections": sections_for("object", request.user),
         },
     )
 

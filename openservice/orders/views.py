@@ -18,6 +18,7 @@ from openservice.catalog.selectors import item_list, task_list
 from openservice.core.errors import DomainError
 from openservice.core.pages import add_domain_error, page_of
 from openservice.core.roles import Role, has_role, is_staff_member
+from openservice.core.sections import sections_for
 from openservice.core.selectors import reason_code_list
 from openservice.customers.selectors import customer_list, site_list
 from openservice.equipment.selectors import object_list
@@ -269,6 +270,8 @@ def _detail(request, order: ServiceOrder, *, line_form=None, sign_off_form=None,
         else None,
         "show_internal": is_staff_member(user),
         "sla": sla_panel(request, order),
+        # Panels of higher apps (repairs, …), each loaded from its own URL.
+        "sections": sections_for("order", user),
     }
     return render(request, "orders/detail.html", context, status=status)
 

@@ -6,3 +6,8 @@ class RepairsConfig(AppConfig):
     name = "openservice.repairs"
     label = "repairs"
     verbose_name = _("Repairs")
+
+    def ready(self) -> None:
+        from openservice.repairs import sections
+
+        sections.register()

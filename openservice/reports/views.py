@@ -1,12 +1,23 @@
-"""Report pages."""
+"""Report pages, and the index of every app's reports."""
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import render
 from django.utils import timezone
 
+from openservice.core.sections import sections_for
 from openservice.reports import selectors
 from openservice.reports.forms import ComplianceForm
+
+
+@login_required
+def report_index(request: HttpRequest):
+    """The reports the user may read, from every app that registers one (core.sections)."""
+    reports = sections_for("reports", request.user)
+    if not reports:
+        raise PermissionDenied
+    return render(request, "reports/index.html", {"reports": reports})
 
 
 @login_required
