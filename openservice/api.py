@@ -24,7 +24,9 @@ from openservice.customers.api import router as customers_router
 from openservice.equipment.api import router as equipment_router
 from openservice.orders.api import router as orders_router
 from openservice.orders.generation_api import router as generation_router
+from openservice.repairs.api import router as repairs_router
 from openservice.reports.api import router as reports_router
+from openservice.returns.api import router as returns_router
 from openservice.sla.api import router as sla_router
 from openservice.subscriptions.api import router as subscriptions_router
 from openservice.workforce.api import router as workforce_router
@@ -145,4 +147,6 @@ api.add_router("/", agreements_router)
 api.add_router("/", orders_router)
 api.add_router("/", subscriptions_router)  # declares /subscriptions/fees/generate before {id}
 api.add_router("/", billing_router)  # declares /invoices/propose before {id}
+api.add_router("/", repairs_router)  # also serves /orders/{id}/repairs and /objects/{id}/repairs
+api.add_router("/", returns_router)  # also serves /return-codes/… and /replacements
 api.add_router("/", reports_router)

@@ -64,3 +64,13 @@ class ExceedsInvoiced(DomainError):
 class LinesFixed(DomainError):
     code = "returns.lines_fixed"
     default_message = _("Lines can be changed only while nothing has arrived.")
+
+
+class CodeInUse(DomainError):
+    code = "returns.code_in_use"
+    default_message = _("The code is in use and cannot be deleted; deactivate it instead.")
+
+
+class ReplacementShipped(DomainError):
+    code = "returns.replacement_shipped"
+    default_message = _("The replacement has been shipped already.")

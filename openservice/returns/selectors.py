@@ -3,7 +3,8 @@ contacts read their own customer's; technicians read none."""
 
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from openservice.core.errors import NotFound
 from openservice.core.roles import Role, has_role
@@ -11,6 +12,7 @@ from openservice.core.selectors import ordered, text_search
 from openservice.returns.models import (
     DispositionCode,
     Replacement,
+    ReturnCode,
     ReturnLine,
     ReturnOrder,
     ReturnReason,
@@ -25,6 +27,24 @@ RETURN_ORDERING = {
     "status": "status",
 }
 STAFF = (Role.MANAGER, Role.DISPATCHER, Role.ADMINISTRATOR)
+UNFINISHED = (ReturnOrder.Status.CREATED, ReturnOrder.Status.OPEN)
+
+
+def overdue_q(today: date) -> Q:
+    """Returns whose deadline has passed while goods are still expected on a line."""
+    expected = ReturnLine.objects.filter(
+        return_order=OuterRef("pk"), status=ReturnLine.Status.EXPECTED
+    )
+    return Q(deadline__lt=today, status__in=UNFINISHED) & Q(Exists(expected))
+
+
+def is_overdue(ret: ReturnOrder, today: date) -> bool:
+    """`overdue_q` for one return whose lines are loaded (no query with `with_lines`)."""
+    return (
+        ret.status in UNFINISHED
+        and ret.deadline < today
+        and any(line.status == ReturnLine.Status.EXPECTED for line in ret.lines.all())
+    )
 
 
 def _visible(user) -> QuerySet[ReturnOrder]:
@@ -51,13 +71,22 @@ def return_list(
     created_from: date | None = None,
     created_to: date | None = None,
     overdue_on: date | None = None,
+    overdue: bool | None = None,
+    today: date | None = None,
     order_by: str | None = None,
 ) -> QuerySet[ReturnOrder]:
-    returns = text_search(
-        _visible(user).select_related("customer", "reason"),
-        q,
-        ["number", "customer__name", "customer__number", "note", "lines__serial"],
-    )
+    """`overdue`: only the returns overdue `today` (True) or only the others (False);
+    `overdue_on`: only those overdue on that day."""
+    returns = _visible(user).select_related("customer", "reason")
+    if q:
+        # A serial is searched on the lines: match by subquery, so a return with several
+        # matching lines is still one row.
+        matching = text_search(
+            ReturnOrder.objects.all(),
+            q,
+            ["number", "customer__name", "customer__number", "note", "lines__serial"],
+        )
+        returns = returns.filter(pk__in=matching.values("pk"))
     if customer_id is not None:
         returns = returns.filter(customer_id=customer_id)
     if status is not None:
@@ -67,11 +96,10 @@ def return_list(
     if created_to is not None:
         returns = returns.filter(created_at__date__lte=created_to)
     if overdue_on is not None:
-        returns = returns.filter(
-            deadline__lt=overdue_on,
-            lines__status=ReturnLine.Status.EXPECTED,
-            status__in=[ReturnOrder.Status.CREATED, ReturnOrder.Status.OPEN],
-        ).distinct()
+        returns = returns.filter(overdue_q(overdue_on))
+    if overdue is not None:
+        condition = overdue_q(today or timezone.localdate())
+        returns = returns.filter(condition) if overdue else returns.exclude(condition)
     return ordered(returns, order_by, RETURN_ORDERING, default=("-pk",))
 
 
@@ -86,6 +114,11 @@ def _lines() -> QuerySet[ReturnLine]:
         "service_order__stage",
         "replacement",
     ).order_by("position", "pk")
+
+
+def with_lines(returns: QuerySet[ReturnOrder]) -> QuerySet[ReturnOrder]:
+    """The returns with their lines and what the lines link to, in a fixed number of queries."""
+    return returns.prefetch_related(Prefetch("lines", queryset=_lines()))
 
 
 def lines_of(ret: ReturnOrder) -> QuerySet[ReturnLine]:
@@ -140,6 +173,32 @@ def reason_by_code(code: str) -> ReturnReason | None:
 
 def disposition_by_code(code: str) -> DispositionCode | None:
     return DispositionCode.objects.filter(code=code).first()
+
+
+def code_list(
+    model, *, user, q: str | None = None, is_active: bool | None = None
+) -> QuerySet[ReturnCode]:
+    """One code list (a model of `services.CODE_MODELS`) for a user allowed to read it."""
+    if not user.has_perm(f"returns.view_{model._meta.model_name}"):
+        return model.objects.none()
+    found = model.objects.all()
+    if model is ReturnReason:
+        found = found.select_related("group")
+    found = text_search(found, q, ["code", "name"])
+    if is_active is not None:
+        found = found.filter(is_active=is_active)
+    return found.order_by("code", "pk")
+
+
+def code_get(model, *, user, code_id: int) -> ReturnCode:
+    found = code_list(model, user=user).filter(pk=code_id).first()
+    if found is None:
+        raise NotFound(code_id=code_id)
+    return found
+
+
+def code_by_code(model, code: str) -> ReturnCode | None:
+    return model.objects.filter(code=code).first()
 
 
 def replacements(*, status: str | None = None) -> QuerySet[Replacement]:

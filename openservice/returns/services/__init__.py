@@ -1,6 +1,11 @@
 """Writes for returns; import them from here. One transaction per use case."""
 
-from openservice.returns.services.codes import CODE_MODELS, return_code_create, return_code_update
+from openservice.returns.services.codes import (
+    CODE_MODELS,
+    return_code_create,
+    return_code_delete,
+    return_code_update,
+)
 from openservice.returns.services.flow import (
     arrival_register,
     line_inspect,
@@ -30,6 +35,7 @@ __all__ = [
     "return_cancel",
     "return_close",
     "return_code_create",
+    "return_code_delete",
     "return_code_update",
     "return_create",
     "return_delete",

@@ -2,8 +2,10 @@
 deactivated, never deleted: returns refer to it)."""
 
 from django.db import transaction
+from django.db.models import ProtectedError
 
-from openservice.core.services import only_fields, record_create, record_update
+from openservice.core.services import audit, only_fields, record_create, record_update
+from openservice.returns.errors import CodeInUse
 from openservice.returns.models import DispositionCode, ReturnReason, ReturnReasonGroup
 
 # The code lists by their API name.
@@ -32,3 +34,15 @@ def return_code_create(model, *, by, code: str, name: str, **fields):
 def return_code_update(record, *, by, **changes):
     only_fields(_allowed(type(record)), changes)
     return record_update(record, by=by, verb=f"{record._meta.model_name}.changed", changes=changes)
+
+
+@transaction.atomic
+def return_code_delete(record, *, by) -> None:
+    """Delete a code nothing refers to (no return, line or reason); one in use is refused:
+    deactivate it instead."""
+    audit(by, f"{record._meta.model_name}.deleted", record, {"code": record.code})
+    try:
+        with transaction.atomic():
+            record.delete()
+    except ProtectedError as exc:
+        raise CodeInUse(id=record.pk, return_code=record.code) from exc

@@ -43,7 +43,10 @@ def arrival_register(
                 ]
             }
         )
-    on = on or timezone.localdate()
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise InvalidInput({"on": [_("Goods cannot arrive in the future.")]})
     if quantity == line.quantity:
         registered = line
     else:

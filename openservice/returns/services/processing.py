@@ -27,9 +27,9 @@ from openservice.repairs.services import repair_line_create
 from openservice.returns.errors import (
     CreditPriceMissing,
     DispositionMissing,
-    LineNotInStatus,
     ObjectRequired,
     ObjectWithoutSite,
+    ReplacementShipped,
 )
 from openservice.returns.models import (
     ARRIVED,
@@ -252,10 +252,13 @@ def replacement_ship(*, replacement: Replacement, by, serial: str = "", on=None)
     """Record that the replacement left for the customer."""
     replacement = Replacement.objects.select_for_update().get(pk=replacement.pk)
     if replacement.status != Replacement.Status.OPEN:
-        raise LineNotInStatus(_("The replacement has been shipped already."))
+        raise ReplacementShipped(replacement_id=replacement.pk)
     replacement.status = Replacement.Status.SHIPPED
     replacement.serial = serial
-    replacement.shipped_on = on or timezone.localdate()
+    today = timezone.localdate()
+    if on is not None and on > today:
+        raise InvalidInput({"on": [_("A replacement cannot ship in the future.")]})
+    replacement.shipped_on = on or today
     replacement.save(update_fields=["status", "serial", "shipped_on", "updated_at"])
     audit(by, "replacement.shipped", replacement, {"serial": serial})
     return replacement

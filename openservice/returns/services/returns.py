@@ -148,8 +148,8 @@ def _check_invoiced(lines: list[ReturnLine], exclude_return: ReturnOrder | None)
         if before + wanted[invoice_line.pk] > invoice_line.quantity:
             raise ExceedsInvoiced(
                 invoice_line_id=invoice_line.pk,
-                invoiced=str(invoice_line.quantity),
-                returned_before=str(before),
+                invoiced=f"{invoice_line.quantity:.3f}",
+                returned_before=f"{before:.3f}",  # a sum: as many places on every database
             )
 
 

@@ -30,6 +30,7 @@ from openservice.returns.errors import (
     LineNotInStatus,
     NotCancellable,
     ObjectRequired,
+    ReplacementShipped,
     ReturnCancelled,
     ReturnClosed,
 )
@@ -37,7 +38,7 @@ from openservice.returns.models import Replacement, ReturnLine, ReturnOrder
 from openservice.returns.tests.factories import line_input, posted_invoice, return_codes
 
 pytestmark = pytest.mark.django_db
-TODAY = date(2027, 2, 1)
+TODAY = date(2026, 2, 1)
 
 
 @pytest.fixture
@@ -655,3 +656,104 @@ def test_a_customer_requests_a_return_for_their_own_customer_only(customer_user,
     services.return_cancel(ret=ret, by=customer_user)
     ret.refresh_from_db()
     assert ret.status == "cancelled"
+
+
+# --- codes and lists -------------------------------------------------------------------------
+
+
+def test_a_code_in_use_is_not_deleted_but_an_unused_one_is(manager, codes):
+    from openservice.returns.errors import CodeInUse
+    from openservice.returns.models import DispositionCode, ReturnReasonGroup
+
+    new_return(manager, CustomerFactory(), codes)
+    group = codes["DEFECT"].group
+    before = snapshot()
+
+    for record in (codes["DEFECT"], group):
+        with pytest.raises(CodeInUse) as refused:
+            services.return_code_delete(record, by=manager)
+        assert refused.value.code == "returns.code_in_use"
+    assert snapshot() == before
+    assert ReturnReasonGroup.objects.filter(pk=group.pk).exists()
+
+    services.return_code_delete(codes["SCRAP"], by=manager)
+    assert not DispositionCode.objects.filter(code="SCRAP").exists()
+
+
+def test_a_return_is_listed_once_however_many_lines_match_the_search(manager, codes):
+    ret = new_return(
+        manager,
+        CustomerFactory(),
+        codes,
+        line_input(item=ItemFactory(), serial="SN-1"),
+        line_input(item=ItemFactory(), serial="SN-10"),
+    )
+
+    found = selectors.return_list(user=manager, q="SN-1")
+
+    assert (list(found), found.count()) == ([ret], 1)
+
+
+def test_overdue_returns_have_passed_their_deadline_with_goods_still_expected(manager, codes):
+    late = new_return(manager, CustomerFactory(), codes)
+    arrived_in_time = new_return(manager, CustomerFactory(), codes)
+    arrived(arrived_in_time, codes, "SCRAP", manager)
+    cancelled = new_return(manager, CustomerFactory(), codes)
+    services.return_cancel(ret=cancelled, by=manager)
+    after = late.deadline + timedelta(days=1)
+
+    overdue = selectors.return_list(user=manager, overdue=True, today=after)
+    others = selectors.return_list(user=manager, overdue=False, today=after)
+
+    assert list(overdue) == [late]
+    assert list(others) == [cancelled, arrived_in_time]
+    assert list(selectors.return_list(user=manager, overdue=True, today=late.deadline)) == []
+    assert list(selectors.return_list(user=manager, overdue_on=after)) == [late]
+    ret = selectors.return_get(user=manager, return_id=late.pk)
+    assert (selectors.is_overdue(ret, after), selectors.is_overdue(ret, late.deadline)) == (
+        True,
+        False,
+    )
+
+
+def test_the_refusal_of_more_than_invoiced_names_quantities_alike_on_every_database(manager, codes):
+    customer = CustomerFactory()
+    invoice_line = posted_invoice(manager, customer, lines=[("2", "40.00")]).lines.get()
+    item = invoice_line.order_line.item
+    new_return(
+        manager, customer, codes, line_input(item=item, quantity="2", invoice_line=invoice_line)
+    )
+
+    with pytest.raises(ExceedsInvoiced) as refused:
+        new_return(
+            manager, customer, codes, line_input(item=item, quantity="1", invoice_line=invoice_line)
+        )
+
+    assert refused.value.details == {
+        "invoice_line_id": invoice_line.pk,
+        "invoiced": "2.000",
+        "returned_before": "2.000",
+    }
+
+
+def test_arrivals_and_shipments_in_the_future_are_refused(manager, codes):
+    ret = new_return(manager, CustomerFactory(), codes)
+    tomorrow = date.today() + timedelta(days=2)
+    before = snapshot()
+
+    with pytest.raises(InvalidInput) as refused:
+        services.arrival_register(
+            ret=ret, line=ret.lines.get(), quantity=Decimal(1), by=manager, on=tomorrow
+        )
+
+    assert list(refused.value.field_errors) == ["on"]
+    assert snapshot() == before
+    arrived(ret, codes, "REPLACE_SCRAP", manager)
+    (replacement_id,) = services.return_process(ret=ret, by=manager).replacement_order_ids
+    replacement = Replacement.objects.get(pk=replacement_id)
+    with pytest.raises(InvalidInput):
+        services.replacement_ship(replacement=replacement, by=manager, on=tomorrow)
+    services.replacement_ship(replacement=replacement, by=manager)
+    with pytest.raises(ReplacementShipped) as again:
+        services.replacement_ship(replacement=replacement, by=manager)
+    assert again.value.code == "returns.replacement_shipped"
