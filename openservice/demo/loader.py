@@ -4,8 +4,8 @@ Idempotent: every record is looked up by its natural key (username, code, SKU, c
 site name; an agreement by its customer and description) before it is created, so a rerun adds
 nothing and a newer demo adds only what is new. Orders are generated from the agreements for the
 months ahead, which generation itself makes idempotent; subscriptions and the last months'
-invoices come last (billing.py). Runs in one transaction: a failure leaves the database as it
-was.
+invoices come next (billing.py), then the repair codes and a repair history (repairs.py). Runs
+in one transaction: a failure leaves the database as it was.
 """
 
 from dataclasses import dataclass, field
@@ -32,6 +32,8 @@ from openservice.customers import selectors as customer_selectors
 from openservice.customers import services as customer_services
 from openservice.demo import data
 from openservice.demo.billing import load_billing
+from openservice.demo.repairs import load_repairs
+from openservice.demo.returns import load_returns
 from openservice.equipment import selectors as equipment_selectors
 from openservice.equipment import services as equipment_services
 from openservice.equipment.tree import flatten
@@ -172,6 +174,8 @@ def load_demo() -> LoadReport:
     _load_sla_showcase(staff["manager"], admin, report)
     _load_agreements(staff["manager"], admin, report)
     load_billing(staff["manager"], admin, report)
+    load_repairs(staff["manager"], admin, report)
+    load_returns(staff["manager"], admin, report)
     order_services.sla_scan()
     return report
 

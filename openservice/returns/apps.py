@@ -8,6 +8,7 @@ class ReturnsConfig(AppConfig):
     verbose_name = _("Returns")
 
     def ready(self) -> None:
-        from openservice.returns import subscribers
+        from openservice.returns import sections, subscribers
 
         subscribers.register()
+        sections.register()

@@ -25,10 +25,12 @@ from openservice.orders.selectors import (
     sla_state_now,
 )
 from openservice.reports.selectors import sla_compliance
+from openservice.returns.selectors import return_list
 from openservice.workforce.selectors import team_list, technician_list, technician_of_user
 
 ORDERS_SHOWN = 10
 INVOICES_SHOWN = 5
+RETURNS_SHOWN = 5
 
 
 def manager_home(user) -> dict:
@@ -120,6 +122,11 @@ def customer_home(user) -> dict:
         # Their posted invoices (the selector shows a customer nothing else), latest first.
         "invoice_count": invoice_list(user=user).count(),
         "latest_invoices": invoice_list(user=user)[:INVOICES_SHOWN],
+        # Their returns still under way (created or open), latest first.
+        "open_returns": list(
+            return_list(user=user).filter(status__in=["created", "open"])[:RETURNS_SHOWN]
+        ),
+        "may_request_return": user.has_perm("returns.add_returnorder"),
     }
 
 

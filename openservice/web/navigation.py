@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from openservice.core.roles import ROLE_LABELS, Role, primary_role
+from openservice.core.sections import sections_for
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ def navigation_for(user) -> list[NavItem]:
         # Technicians see the orders assigned to them, customers their own (the selector narrows).
         label = _("My orders") if primary_role(user) == Role.TECHNICIAN else _("Orders")
         items.append(NavItem(label, reverse("orders:list"), "orders"))
+    if primary_role(user) == Role.TECHNICIAN and user.has_perm("repairs.view_repairline"):
+        items.append(NavItem(_("My repairs"), reverse("repairs:mine"), "repairs"))
     if user.has_perm("orders.view_slaevent"):
         items.append(NavItem(_("SLA"), reverse("orders:sla_monitor"), "monitor"))
     if user.has_perm("agreements.view_serviceagreement"):
@@ -33,6 +36,10 @@ def navigation_for(user) -> list[NavItem]:
         # Customers read their own posted invoices (the selector narrows the list).
         label = _("My invoices") if primary_role(user) == Role.CUSTOMER else _("Invoices")
         items.append(NavItem(label, reverse("billing:list"), "invoices"))
+    if user.has_perm("returns.view_returnorder"):
+        # Customers read and request their own returns (the selector narrows the list).
+        label = _("My returns") if primary_role(user) == Role.CUSTOMER else _("Returns")
+        items.append(NavItem(label, reverse("returns:list"), "returns"))
     if user.has_perm("customers.view_customer"):
         # A customer's own company page is reached through the same URL (it redirects).
         label = _("My company") if primary_role(user) == Role.CUSTOMER else _("Customers")
@@ -46,8 +53,8 @@ def navigation_for(user) -> list[NavItem]:
         items.append(NavItem(_("Calendars"), reverse("calendars:list"), "calendars"))
     if user.has_perm("sla.change_slapolicy"):
         items.append(NavItem(_("Policies"), reverse("sla:policy_list"), "sla"))
-    if user.has_perm("orders.view_reports"):
-        items.append(NavItem(_("Reports"), reverse("reports:sla_compliance"), "reports"))
+    if sections_for("reports", user):  # every app's reports the user may read
+        items.append(NavItem(_("Reports"), reverse("reports:index"), "reports"))
     if user.is_staff:
         items.append(NavItem(_("Admin"), reverse("admin:index"), "admin"))
     return items

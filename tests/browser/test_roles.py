@@ -91,6 +91,7 @@ ROLES = [
             "Agreements",
             "Subscriptions",
             "Invoices",
+            "Returns",
             "Customers",
             "Objects",
             "Technicians",
@@ -106,7 +107,17 @@ ROLES = [
         "Daniel Sjöberg",
         "Dispatcher",
         "Dispatcher",
-        ["Home", "Orders", "SLA", "Agreements", "Customers", "Objects", "Technicians"],
+        [
+            "Home",
+            "Orders",
+            "SLA",
+            "Agreements",
+            "Returns",
+            "Customers",
+            "Objects",
+            "Technicians",
+            "Reports",
+        ],
         check_dispatcher_home,
     ),
     Expected(
@@ -114,7 +125,7 @@ ROLES = [
         "Mikko Virtanen",
         "Technician",
         "My day",
-        ["Home", "My orders", "Customers", "Objects", "Technicians"],
+        ["Home", "My orders", "My repairs", "Customers", "Objects", "Technicians"],
         check_technician_home,
     ),
     Expected(
@@ -122,7 +133,7 @@ ROLES = [
         "",  # the contact's name; the demo picks it from its name lists
         "Customer",
         "Kiinteistö Oy Tapiolan Torni",
-        ["Home", "Orders", "My invoices", "My company", "Objects"],
+        ["Home", "Orders", "My invoices", "My returns", "My company", "Objects"],
         check_customer_home,
     ),
     Expected(
@@ -137,6 +148,7 @@ ROLES = [
             "Agreements",
             "Subscriptions",
             "Invoices",
+            "Returns",
             "Customers",
             "Objects",
             "Technicians",
@@ -207,7 +219,9 @@ def test_phone_layout_collapses_navigation_into_menu_button(phone_page, demo, lo
     menu.click()
 
     expect(menu).to_have_attribute("aria-expanded", "true")
-    expect(nav_links).to_have_text(["Home", "My orders", "Customers", "Objects", "Technicians"])
+    expect(nav_links).to_have_text(
+        ["Home", "My orders", "My repairs", "Customers", "Objects", "Technicians"]
+    )
     for link in nav_links.all():
         expect(link).to_be_visible()
     page.get_by_role("link", name="Technicians").click()

@@ -19,6 +19,17 @@ from openservice.customers.selectors import customer_of_user
 from openservice.demo import data
 from openservice.orders.models import OrderLine, ServiceOrder
 from openservice.orders.services.generation import orders_generate_from_agreements
+from openservice.repairs.models import (
+    Condition,
+    DiagnosisArea,
+    DiagnosisCode,
+    RepairLine,
+    RepairStage,
+    Resolution,
+    SymptomArea,
+    SymptomCode,
+)
+from openservice.repairs.selectors import resolution_suggestions
 from openservice.subscriptions.models import Fee, PriceChange, Subscription, SubscriptionPlan
 from openservice.subscriptions.selectors import fees_due
 from openservice.workforce.models import DispatchTeam, Skill, Technician
@@ -48,8 +59,27 @@ MODELS = [
     Subscription,
     PriceChange,
 ]
-# Counted too on a rerun, which must add nothing (their numbers depend on today's date).
-GENERATED = [ServiceOrder, OrderLine, Fee, Invoice, InvoiceLine, AccrualEntry]
+REPAIR_CODES = [
+    Condition,
+    SymptomArea,
+    SymptomCode,
+    DiagnosisArea,
+    DiagnosisCode,
+    Resolution,
+    RepairStage,
+]
+# Counted too on a rerun, which must add nothing (their numbers depend on today's date, or on
+# what other parts of the demo add to the repairs).
+GENERATED = [
+    ServiceOrder,
+    OrderLine,
+    Fee,
+    Invoice,
+    InvoiceLine,
+    AccrualEntry,
+    *REPAIR_CODES,
+    RepairLine,
+]
 
 
 def _load() -> str:
@@ -74,6 +104,8 @@ def test_demo_creates_the_company(demo):
     _check_generated_orders()
     _check_billing()
     _check_orders_invoiced()
+    _check_repairs()
+    _check_returns()
     assert _counts() == {
         "User": 12,
         "AgreementGroup": 3,
@@ -384,7 +416,8 @@ def _check_billing(today=None) -> None:
         assert invoice.net_amount == sum(line.net_amount for line in lines)
         assert invoice.gross_amount == invoice.net_amount + invoice.vat_amount
 
-    credit_note = Invoice.objects.get(kind="credit_note")
+    # The returns demo's credit notes reference their RMA numbers; this is billing's own.
+    credit_note = Invoice.objects.exclude(reference__startswith="RMA").get(kind="credit_note")
     assert credit_note.status == "posted"
     assert credit_note.gross_amount < 0
     assert credit_note.reference == credit_note.credited_invoice.number
@@ -413,3 +446,127 @@ def _check_orders_invoiced() -> None:
     assert billable.exists()
     assert not billable.filter(invoice_line__isnull=True).exists()
     assert InvoiceLine.objects.filter(order_line__isnull=False).count() == billable.count()
+
+
+def _check_repairs() -> None:
+    """The starter codes for lifts and HVAC, and a repair history that gives the suggestions
+    something to rank: fixes that held and fixes followed by a repeat order within 30 days."""
+    assert {"NORMAL_USE", "WEAR", "MISUSE", "VANDALISM"} <= set(
+        Condition.objects.values_list("code", flat=True)
+    )
+    symptoms = defaultdict(set)
+    for code in SymptomCode.objects.select_related("area"):
+        symptoms[code.area.code].add(code.code)
+    assert symptoms["DOOR"] == {"DOOR_NOT_CLOSING", "DOOR_NOISE"}
+    assert symptoms["DRIVE"] == {"DRIVE_NOISE", "DRIVE_STOPS"}
+    assert symptoms["COOLING"] >= {"NO_COOLING", "LEAK"}
+    diagnoses = defaultdict(set)
+    for code in DiagnosisCode.objects.select_related("area"):
+        diagnoses[code.area.code].add(code.code)
+    assert diagnoses["ELEC"] == {"ELEC_SENSOR", "ELEC_WIRING"}
+    assert diagnoses["MECH"] >= {"MECH_ROLLERS", "MECH_BEARING"}
+    assert "REFR_LOW_CHARGE" in diagnoses["REFR"]
+    assert {"REPLACED", "ADJUSTED", "CLEANED", "REPAIRED"} <= set(
+        Resolution.objects.values_list("code", flat=True)
+    )
+    stages = dict(RepairStage.objects.values_list("code", "is_finished"))
+    assert stages == {"OPEN": False, "WAITING_PARTS": False, "DONE": True}
+
+    lines = RepairLine.objects.select_related("stage", "order__stage", "object__item")
+    finished = lines.filter(order__description__contains="(demo repair #")
+    assert finished.count() == 19
+    assert all(line.stage.is_finished for line in finished)
+    assert all(line.finished_at and line.resolution_id for line in finished)
+    assert {line.order.stage.code for line in finished} == {"closed"}
+    repeats = lines.filter(order__description__contains="(demo repeat repair #")
+    assert repeats.count() == 4
+    assert not any(line.stage.is_finished for line in repeats)
+    assert {line.order.stage.code for line in repeats} == {"in_progress", "on_hold"}
+    assert finished.filter(technician__user__username="tech1").exists()
+    assert finished.filter(component__isnull=False).exists()
+
+    lift = Item.objects.get(sku="LFT-MRL-630")
+    door = SymptomCode.objects.get(code="DOOR_NOT_CLOSING")
+    found = resolution_suggestions(item_id=lift.pk, symptom_code_id=door.pk)
+    assert [(s.code, s.used, s.held) for s in found] == [
+        ("REPLACED", 3, 3),
+        ("ADJUSTED", 4, 2),
+        ("CLEANED", 1, 1),
+        ("REPAIRED", 1, 1),
+    ]
+    chiller = Item.objects.get(sku="CHL-120")
+    no_cooling = SymptomCode.objects.get(code="NO_COOLING")
+    found = resolution_suggestions(item_id=chiller.pk, symptom_code_id=no_cooling.pk)
+    assert [(s.code, s.used, s.held) for s in found] == [
+        ("REPAIRED", 2, 2),
+        ("REPLACED", 1, 1),
+        ("ADJUSTED", 1, 0),
+    ]
+
+
+def _check_returns() -> None:
+    """The return codes, returns in every status (some requested by the portal customer, some
+    overdue), every disposition used, and the repair that sent a unit back."""
+    from openservice.orders.models import Stage
+    from openservice.returns.models import (
+        DispositionCode,
+        Replacement,
+        ReturnLine,
+        ReturnOrder,
+        ReturnReason,
+        ReturnReasonGroup,
+    )
+
+    assert set(ReturnReasonGroup.objects.values_list("code", flat=True)) == {
+        "QUALITY",
+        "LOGISTICS",
+        "COMMERCIAL",
+    }
+    assert {"DEFECT", "WRONG_ITEM", "DAMAGED_IN_TRANSIT", "NOT_NEEDED"} <= set(
+        ReturnReason.objects.values_list("code", flat=True)
+    )
+    assert dict(DispositionCode.objects.values_list("code", "action")) == {
+        "CREDIT": "credit",
+        "CREDIT_ONLY": "credit_only",
+        "SCRAP": "scrap",
+        "REPLACE": "replace_and_credit",
+        "REPLACE_SCRAP": "replace_and_scrap",
+        "RETURN": "return_to_customer",
+        "REPAIR": "repair",
+    }
+    returns = ReturnOrder.objects.all()
+    assert 12 <= returns.count() <= 20
+    statuses = Counter(returns.values_list("status", flat=True))
+    assert all(statuses[status] >= 1 for status in ("created", "open", "closed", "cancelled"))
+    assert returns.filter(requested_by_customer=True, customer__name=data.PORTAL_CUSTOMER).exists()
+    today = timezone.localdate()
+    assert returns.filter(
+        status__in=["created", "open"], deadline__lt=today, lines__status="expected"
+    ).exists()  # overdue
+    lines = ReturnLine.objects.all()
+    assert lines.filter(status="registered", split_from__status="expected").exists()  # partial
+    assert {"expected", "registered", "quarantine", "received", "in_repair"} <= set(
+        lines.values_list("status", flat=True)
+    )
+    assert set(lines.exclude(disposition=None).values_list("disposition__code", flat=True)) == set(
+        DispositionCode.objects.values_list("code", flat=True)
+    )
+    credited = lines.filter(status="credited", invoice_line__isnull=False).get()
+    assert credited.credit_note_line.invoice.credited_invoice == credited.invoice_line.invoice
+    assert credited.credit_note_line.invoice.status == "posted"
+    assert Counter(Replacement.objects.values_list("status", flat=True)) == {
+        "open": 1,
+        "shipped": 1,
+    }
+    repaired = lines.get(status="returned", service_order__isnull=False)
+    order = repaired.service_order
+    assert order.origin == "return"
+    assert order.stage_changes.filter(to_stage__category=Stage.Category.COMPLETED).exists()
+    assert order.stage.category in {Stage.Category.COMPLETED, Stage.Category.CLOSED}
+    assert repaired.return_order.status == "closed"
+    in_repair = lines.get(status="in_repair")
+    assert in_repair.service_order.stage.category not in {
+        Stage.Category.COMPLETED,
+        Stage.Category.CLOSED,
+        Stage.Category.CANCELLED,
+    }

@@ -218,6 +218,35 @@ def test_customer_home_shows_own_sites_and_not_others(client, customer_user):
     assert "Vieras Henkilö" not in html
 
 
+def test_customer_home_lists_own_returns_under_way_and_offers_a_request(
+    client, customer_user, manager
+):
+    from openservice.catalog.tests.factories import ItemFactory
+    from openservice.returns import services as returns
+    from openservice.returns.tests.factories import line_input, return_codes
+
+    codes = return_codes()
+    own = customer_user.customer_contact.customer
+
+    def new_return(customer):
+        return returns.return_create(
+            by=manager,
+            customer=customer,
+            reason=codes["DEFECT"],
+            lines=[line_input(item=ItemFactory())],
+        )
+
+    mine, cancelled, other = new_return(own), new_return(own), new_return(CustomerFactory())
+    returns.return_cancel(ret=cancelled, by=manager)
+
+    html = _home(client, customer_user)
+
+    assert f'data-return="{mine.pk}"' in html
+    assert f'data-return="{cancelled.pk}"' not in html
+    assert other.number not in html
+    assert "/returns/request/" in html
+
+
 def test_customer_without_contact_is_told_so(client, make_user):
     user = make_user(Role.CUSTOMER)
 
@@ -267,19 +296,20 @@ def test_user_without_role_gets_a_welcome_page(client, make_user):
         (
             "manager",
             {"home", "orders", "monitor", "agreements", "customers", "objects", "technicians"}
-            | {"calendars", "sla", "reports", "subscriptions", "invoices"},
+            | {"calendars", "sla", "reports", "subscriptions", "invoices", "returns"},
         ),
         (
             "dispatcher",
-            {"home", "orders", "monitor", "agreements", "customers", "objects", "technicians"},
+            {"home", "orders", "monitor", "agreements", "customers", "objects", "technicians"}
+            | {"reports", "returns"},  # the repair reports
         ),
-        ("technician_user", {"home", "orders", "customers", "objects", "technicians"}),
+        ("technician_user", {"home", "orders", "repairs", "customers", "objects", "technicians"}),
         (
             "administrator",
             {"home", "orders", "monitor", "agreements", "customers", "objects", "technicians"}
-            | {"admin", "calendars", "sla", "subscriptions", "invoices"},
+            | {"admin", "calendars", "sla", "subscriptions", "invoices", "returns"},
         ),
-        ("customer_user", {"home", "orders", "customers", "objects", "invoices"}),
+        ("customer_user", {"home", "orders", "customers", "objects", "invoices", "returns"}),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(client, db, request, fixture, expected):
