@@ -126,13 +126,15 @@ class InvoiceLine(models.Model):
         on_delete=models.PROTECT,
         related_name="invoice_line",
     )
-    credited_line = models.OneToOneField(
+    # A line may be credited in parts (a return gives back some of the units it billed); the
+    # credits never add up to more than the line (services/credits.py).
+    credited_line = models.ForeignKey(
         "self",
         verbose_name=_("credits line"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="credit_line",
+        related_name="credit_lines",
     )
     description = models.CharField(_("description"), max_length=300)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)

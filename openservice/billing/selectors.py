@@ -3,8 +3,9 @@ invoice; a customer's contacts read their own customer's posted ones (drafts are
 other roles read none."""
 
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from openservice.billing.models import AccrualEntry, Invoice, InvoiceLine
 from openservice.core.errors import NotFound
@@ -125,3 +126,18 @@ def invoices_to_post(*, user) -> QuerySet[Invoice]:
         .filter(Q(lines__isnull=False))
         .distinct()
     )
+
+
+CENT = Decimal("0.01")  # InvoiceLine.net_amount has two decimals
+
+
+def credited_amounts(line_ids) -> dict[int, Decimal]:
+    """How much of each invoice line has been credited so far, as a positive net amount, over
+    every credit note, drafts included (lines never credited are left out)."""
+    return {
+        # The sum in the column's scale (SQLite returns it with a float's digits).
+        row["credited_line"]: -Decimal(row["total"]).quantize(CENT)
+        for row in InvoiceLine.objects.filter(credited_line__in=list(line_ids))
+        .values("credited_line")
+        .annotate(total=Sum("net_amount"))
+    }

@@ -152,7 +152,7 @@ def _detail(
         and user.has_perm("billing.credit_invoice"),
     }
     if may["credit"]:
-        prefetch_related_objects(lines, "credit_line__invoice")
+        prefetch_related_objects(lines, "credit_lines__invoice")
     sections = {"lines": may["add_lines"] or may["remove_lines"], **may}
     today = timezone.localdate()
     context = {

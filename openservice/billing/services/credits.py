@@ -1,7 +1,9 @@
 """Credit notes: the reversal of chosen lines of a posted invoice (or all of it), and
 `credit_note_create`, the service other apps call (a return's credit). A credit note is a draft
-until posted; its amounts are negative; each of its lines names the line it credits, and a line
-is credited once at most (its one-to-one key), so more than was invoiced is never credited."""
+until posted; its amounts are negative; each of its lines names the line it credits. A line may
+be credited in parts (a return of some of its units), never for more than it invoiced over
+every credit, drafts included; the lines credited are locked while this is checked, so two
+credits of one line queue. Reversing a whole line (`invoice_credit`) needs it uncredited."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from openservice.billing.amounts import totals
@@ -21,9 +23,11 @@ from openservice.billing.errors import (
     NotPosted,
 )
 from openservice.billing.models import Invoice, InvoiceLine
+from openservice.billing.selectors import credited_amounts
 from openservice.billing.services.drafts import _amounts_of, default_vat_rate, set_amounts
 from openservice.billing.services.posting import invoice_post
 from openservice.core.errors import InvalidInput
+from openservice.core.money import line_total
 from openservice.core.services import audit
 
 
@@ -43,11 +47,7 @@ def _save_lines(credit_note: Invoice, lines: list[InvoiceLine]) -> None:
     for position, line in enumerate(lines, start=1):
         line.invoice, line.position = credit_note, position
         set_amounts(line, credit_note.currency)
-    try:
-        with transaction.atomic():
-            InvoiceLine.objects.bulk_create(lines)
-    except IntegrityError as exc:  # another credit note took one of these lines meanwhile
-        raise AlreadyCredited(invoice_id=credit_note.credited_invoice_id) from exc
+    InvoiceLine.objects.bulk_create(lines)
     total = totals(_amounts_of(line) for line in lines)
     credit_note.net_amount, credit_note.vat_amount = total.net, total.vat
     credit_note.gross_amount = total.gross
@@ -80,7 +80,7 @@ def invoice_credit(*, invoice: Invoice, by, line_ids: list[int] | None = None) -
         raise NotCreditable(invoice_id=invoice.pk)
     if invoice.status != Invoice.Status.POSTED:
         raise NotPosted(invoice_id=invoice.pk)
-    lines = list(invoice.lines.select_related("credit_line").order_by("position", "pk"))
+    lines = invoice_lines_lock(invoice.lines.values_list("pk", flat=True))
     if line_ids is not None:
         unknown = sorted(set(line_ids) - {line.pk for line in lines})
         if unknown or not line_ids:
@@ -94,7 +94,7 @@ def invoice_credit(*, invoice: Invoice, by, line_ids: list[int] | None = None) -
                 }
             )
         lines = [line for line in lines if line.pk in set(line_ids)]
-    credited = [line.pk for line in lines if hasattr(line, "credit_line")]
+    credited = sorted(credited_amounts([line.pk for line in lines]))
     if credited:
         raise AlreadyCredited(invoice_id=invoice.pk, line_ids=credited)
     credit_note = _new_credit_note(
@@ -155,24 +155,37 @@ def credit_note_create(
     currency = currency or (credited_invoice.currency if credited_invoice else customer.currency)
     if credited_invoice is not None:
         _check_credited(Invoice.objects.get(pk=credited_invoice.pk), customer, currency)
+    originals = {
+        line.pk: line
+        for line in invoice_lines_lock(
+            {line.credited_line.pk for line in lines if line.credited_line is not None}
+        )
+    }
+    credited = credited_amounts(originals)
     rows = []
     for line in lines:
         if line.quantity <= 0 or line.unit_price < 0:
             raise InvalidInput(
                 {"lines": [_("Give positive quantities and prices: the note negates them.")]}
             )
-        original = line.credited_line
+        original = None if line.credited_line is None else originals[line.credited_line.pk]
         vat_rate = line.vat_rate
         if original is not None:
-            original = InvoiceLine.objects.select_related("invoice").get(pk=original.pk)
             _check_credited(original.invoice, customer, currency)
             if vat_rate is not None and vat_rate != original.vat_rate:
                 raise InvalidInput(
                     {"lines": [_("A credit gives back the VAT of the line it credits.")]}
                 )
             vat_rate = original.vat_rate
-            if line.quantity * line.unit_price > original.quantity * original.unit_price:
-                raise CreditExceedsInvoiced(line_id=original.pk, invoiced=str(original.net_amount))
+            before = credited.get(original.pk, Decimal(0))
+            amount = line_total(line.quantity, line.unit_price, currency)
+            if before + amount > original.net_amount:
+                raise CreditExceedsInvoiced(
+                    line_id=original.pk,
+                    invoiced=str(original.net_amount),
+                    credited_before=str(before),
+                )
+            credited[original.pk] = before + amount
         rows.append(
             InvoiceLine(
                 credited_line=original,
@@ -202,7 +215,7 @@ def invoice_lines_lock(line_ids) -> list[InvoiceLine]:
     for a higher app (returns) that checks what may still be given back for them."""
     return list(
         InvoiceLine.objects.select_for_update(of=("self",))
-        .select_related("invoice", "credit_line")
+        .select_related("invoice")
         .filter(pk__in=list(line_ids))
         .order_by("pk")
     )

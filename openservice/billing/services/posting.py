@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from openservice.billing.errors import AlreadyPosted, InvoiceEmpty, IssueDateBeforeLast
@@ -77,10 +78,13 @@ def _minor_units(amount: Decimal, currency: str) -> int:
 
 
 def _reversals(lines: list[InvoiceLine]) -> tuple[list[AccrualEntry], list[int]]:
-    """A credit note's lines reverse the accruals of the lines they credit: the credited amount
+    """A credit note's lines reverse the accruals of the lines they credit: each credited amount
     shared over the original parts in proportion (a full credit negates them part for part);
-    a fee is credited once its line is credited in full."""
-    by_credited = {line.credited_line_id: line for line in lines if line.credited_line_id}
+    a fee is credited once its line is credited in full (over every posted credit)."""
+    by_credited: dict[int, list[InvoiceLine]] = {}
+    for line in lines:
+        if line.credited_line_id:
+            by_credited.setdefault(line.credited_line_id, []).append(line)
     originals: dict[int, list[AccrualEntry]] = {}
     for entry in AccrualEntry.objects.filter(
         invoice_line_id__in=list(by_credited), reverses__isnull=True
@@ -88,29 +92,33 @@ def _reversals(lines: list[InvoiceLine]) -> tuple[list[AccrualEntry], list[int]]
         originals.setdefault(entry.invoice_line_id, []).append(entry)
     entries = []
     for credited_id, parts in originals.items():
-        credit = by_credited[credited_id]
         currency = parts[0].currency
         weights = [abs(_minor_units(part.amount, currency)) for part in parts]
         if sum(weights) == 0:
             continue
-        amounts = periods.allocate(credit.net_amount, weights, currency)
-        entries.extend(
-            AccrualEntry(
-                invoice_line=credit,
-                fee_id=part.fee_id,
-                period_start=part.period_start,
-                period_end=part.period_end,
-                amount=amount,
-                currency=currency,
-                reverses=part,
+        for credit in by_credited[credited_id]:
+            amounts = periods.allocate(credit.net_amount, weights, currency)
+            entries.extend(
+                AccrualEntry(
+                    invoice_line=credit,
+                    fee_id=part.fee_id,
+                    period_start=part.period_start,
+                    period_end=part.period_end,
+                    amount=amount,
+                    currency=currency,
+                    reverses=part,
+                )
+                for part, amount in zip(parts, amounts, strict=True)
             )
-            for part, amount in zip(parts, amounts, strict=True)
+    fee_lines = list(
+        InvoiceLine.objects.filter(pk__in=list(by_credited), fee__isnull=False).annotate(
+            credited=Sum(
+                "credit_lines__net_amount",
+                filter=Q(credit_lines__invoice__status=Invoice.Status.POSTED),
+            )
         )
-    fee_ids = [
-        credited.fee_id
-        for credited in InvoiceLine.objects.filter(pk__in=list(by_credited), fee__isnull=False)
-        if by_credited[credited.pk].net_amount == -credited.net_amount
-    ]
+    )
+    fee_ids = [line.fee_id for line in fee_lines if line.credited == -line.net_amount]
     return entries, fee_ids
 
 

@@ -448,3 +448,34 @@ def test_an_unknown_customer_and_totals_beyond_an_invoice_are_refused(manager):
     assert too_large.value.code == "billing.amount_too_large"
     draft.refresh_from_db()
     assert (draft.lines.count(), draft.net_amount) == (1, Decimal("700000000000.00"))
+
+
+def test_a_line_is_credited_in_parts_never_beyond_what_it_invoiced(manager):
+    customer = CustomerFactory()
+    order = signed_off_order("completed", by=manager, customer=customer, lines=0)
+    add_line(order, by=manager, unit_price=Decimal("40.00"), quantity="2")
+    orders.order_post(order=order, by=manager, now=POSTED_AT)
+    services.invoices_propose(by=manager, through=date(2027, 1, 31))
+    invoice = services.invoice_post(invoice=Invoice.objects.get(), by=manager)
+    line = invoice.lines.get()
+
+    def credit(price):
+        return services.credit_note_create(
+            by=manager,
+            customer=customer,
+            lines=[services.CreditLine("Returned", Decimal(1), Decimal(price), credited_line=line)],
+        )
+
+    first, second = credit("40.00"), credit("39.99")
+    with pytest.raises(CreditExceedsInvoiced) as refused:
+        credit("0.02")
+    with pytest.raises(AlreadyCredited):
+        services.invoice_credit(invoice=invoice, by=manager)
+
+    assert refused.value.details["credited_before"] == "79.99"
+    assert Invoice.objects.filter(kind="credit_note").count() == 2
+    assert [c.net_amount for c in line.credit_lines.order_by("pk")] == [
+        first.net_amount,
+        second.net_amount,
+    ]
+    credit("0.01")
