@@ -180,7 +180,7 @@ def _item_lines(admin) -> list:
     """The first item line of a posted demo invoice that nothing has credited or returned."""
     invoices = billing_selectors.invoice_list(
         user=admin, kind="invoice", status="posted", order_by="number"
-    ).prefetch_related("lines__order_line__item", "lines__credit_line", "lines__return_lines")
+    ).prefetch_related("lines__order_line__item", "lines__credit_lines", "lines__return_lines")
     for invoice in invoices:
         for line in invoice.lines.all():
             order_line = line.order_line
@@ -188,7 +188,7 @@ def _item_lines(admin) -> list:
                 order_line is not None
                 and order_line.kind == LineKind.ITEM
                 and order_line.item_id is not None
-                and not hasattr(line, "credit_line")
+                and not line.credit_lines.all()
                 and not line.return_lines.all()
             ):
                 return [line]

@@ -35,3 +35,8 @@ class CodeInUse(DomainError):
 class LineHasReplacements(DomainError):
     code = "repairs.line_has_replacements"
     default_message = _("Components were replaced on this repair line: it is kept as their record.")
+
+
+class NoRepairStage(DomainError):
+    code = "repairs.no_stage"
+    default_message = _("No repair stage is defined: a manager adds the repair stages first.")

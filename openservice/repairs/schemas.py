@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from ninja import Field, Schema
 
+from openservice.core.roles import is_staff_member
 from openservice.core.schemas import Id, MoneyIn, Text
 
 Code = Text(30, min_length=1)
@@ -114,10 +115,16 @@ class RepairLineOut(Schema):
     stage: CodeRefOut
     technician_id: int | None
     description: str
-    note: str
+    note: str = Field(description="Internal: empty for customers")
     created_at: datetime
     finished_at: datetime | None
     replacements: list[ReplacementOut]
+
+    @staticmethod
+    def resolve_note(line, context) -> str:
+        request = (context or {}).get("request")
+        staff = request is not None and is_staff_member(getattr(request, "auth", None))
+        return line.note if staff else ""
 
     @staticmethod
     def resolve_object_number(line) -> str:

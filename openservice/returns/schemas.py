@@ -11,6 +11,7 @@ from ninja import Field, Schema
 from pydantic import PlainSerializer, WithJsonSchema, model_validator
 
 from openservice.core.money import MAX_AMOUNT
+from openservice.core.roles import is_staff_member
 from openservice.core.schemas import (
     Id,
     MoneyIn,
@@ -44,6 +45,11 @@ class ReplacementRefOut(Schema):
     status: ReplacementStatusName
 
 
+def _staff(context) -> bool:
+    request = (context or {}).get("request")
+    return request is not None and is_staff_member(getattr(request, "auth", None))
+
+
 class ReturnLineOut(Schema):
     id: int
     position: int
@@ -59,7 +65,7 @@ class ReturnLineOut(Schema):
     disposition: str | None = Field(description="The disposition code; null: not decided yet")
     disposition_action: ActionName | None
     status: LineStatusName
-    inspection_note: str
+    inspection_note: str = Field(description="Staff only: empty for customers")
     split_from_id: int | None = Field(description="The line a partial arrival split this from")
     arrived_on: date | None
     processed_at: datetime | None
@@ -72,6 +78,10 @@ class ReturnLineOut(Schema):
     @staticmethod
     def resolve_item_name(line) -> str:
         return line.item.name
+
+    @staticmethod
+    def resolve_inspection_note(line, context) -> str:
+        return line.inspection_note if _staff(context) else ""
 
     @staticmethod
     def resolve_reason(line) -> str:

@@ -176,7 +176,8 @@ def _detail(request, ret: ReturnOrder, *, bound=None, refusal="", at="", status=
     may = {
         "process": acts and any(_processable(line) for line in lines),
         "close": acts and ret.status == ReturnOrder.Status.OPEN,
-        "cancel": ret.status == ReturnOrder.Status.CREATED and (acts or _is_customer(user)),
+        "cancel": ret.status == ReturnOrder.Status.CREATED
+        and (acts or (_is_customer(user) and ret.requested_by_customer)),
         "edit": acts and ret.status == ReturnOrder.Status.CREATED,
     }
     context = {
@@ -206,7 +207,8 @@ def return_detail(request: HttpRequest, pk: int):
 
 def _refused(request, pk: int, error: DomainError, at: str):
     """The return page again (as it is now) with the refusal where the action was taken."""
-    return _detail(request, _return(request, pk), refusal=error.message, at=at, status=REFUSED)
+    status = error.status if error.status in (403, 422) else REFUSED
+    return _detail(request, _return(request, pk), refusal=error.message, at=at, status=status)
 
 
 # -- Actions on a line -------------------------------------------------------------------------

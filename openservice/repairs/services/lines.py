@@ -17,6 +17,7 @@ from openservice.repairs.errors import (
     CodeNotInArea,
     ComponentNotOfObject,
     LineHasReplacements,
+    NoRepairStage,
     ObjectNotOnOrder,
 )
 from openservice.repairs.models import RepairLine, RepairStage
@@ -37,7 +38,7 @@ LINE_FIELDS = (
 )
 
 
-def _first_stage() -> RepairStage:
+def _first_stage() -> RepairStage | None:
     return (
         RepairStage.objects.filter(is_active=True, is_finished=False)
         .order_by("sort_order", "code")
@@ -93,7 +94,10 @@ def repair_line_create(*, order, by, object, now: datetime | None = None, **fiel
     fields = only_fields(LINE_FIELDS, fields)
     line = RepairLine(order=order, object=object, created_by=by, **fields)
     if line.stage_id is None:
-        line.stage = _first_stage()
+        stage = _first_stage()
+        if stage is None:
+            raise NoRepairStage()
+        line.stage = stage
     if line.technician_id is None and order.preferred_technician_id is not None:
         line.technician_id = order.preferred_technician_id
     _check(order, line)

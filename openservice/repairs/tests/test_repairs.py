@@ -182,3 +182,16 @@ def test_suggestions_rank_resolutions_by_how_often_the_fix_held(codes, manager):
         )
         == []
     )
+
+
+def test_without_any_repair_stage_a_repair_is_refused_with_its_own_code(manager):
+    from openservice.repairs.errors import NoRepairStage
+
+    obj = service_object(CustomerFactory())
+    order = order_on(obj, manager)
+
+    with pytest.raises(NoRepairStage) as refused:
+        services.repair_line_create(order=order, by=manager, object=obj)
+
+    assert refused.value.code == "repairs.no_stage"
+    assert RepairLine.objects.count() == 0

@@ -8,7 +8,12 @@ from openservice.returns.models import FINAL, ReturnLine, ReturnOrder
 
 
 def lock_return(ret: ReturnOrder) -> ReturnOrder:
-    return ReturnOrder.objects.select_for_update().select_related("customer").get(pk=ret.pk)
+    # Only the return's row: the customer is read, not locked (no join in FOR UPDATE).
+    return (
+        ReturnOrder.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=ret.pk)
+    )
 
 
 def require_writable(ret: ReturnOrder) -> None:

@@ -39,10 +39,12 @@ def arrival_register(
             {
                 "quantity": [
                     _("At most %(expected)s is expected on this line.")
-                    % {"expected": line.quantity.normalize()}
+                    % {"expected": f"{line.quantity.normalize():f}"}
                 ]
             }
         )
+    if (line.object_id is not None or line.serial) and quantity != line.quantity:
+        raise InvalidInput({"quantity": [_("A unit named by its serial or object arrives whole.")]})
     today = timezone.localdate()
     on = on or today
     if on > today:

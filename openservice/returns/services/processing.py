@@ -96,7 +96,10 @@ def _select(ret: ReturnOrder, line_ids) -> tuple[list[ReturnLine], list[ReturnLi
     candidates = [line for line in lines if _processable(line)]
     ready = [line for line in candidates if line.disposition_id is not None]
     waiting = [line for line in candidates if line.disposition_id is None]
-    if waiting and (line_ids is not None or not ready):
+    # Named lines must be ready; a run over the whole return is refused only when it could do
+    # nothing at all and nothing was ever processed (a repeated run just reports the skipped).
+    ever_processed = any(line.processed_at is not None for line in lines)
+    if waiting and (line_ids is not None or (not ready and not ever_processed)):
         raise DispositionMissing(line_ids=[line.pk for line in waiting])
     return ready, waiting
 
@@ -120,15 +123,6 @@ def _credit(ret: ReturnOrder, lines: list[ReturnLine], by) -> int | None:
     credit_lines = []
     for line in lines:
         original = line.invoice_line
-        # The invoice line is named on the note when the return gives it back whole: billing
-        # then refuses crediting it again. Partial returns are bounded by the returns' own
-        # check (never more back than billed).
-        whole = (
-            original is not None
-            and line.quantity == original.quantity
-            and line.credit_price <= original.unit_price
-            and not hasattr(original, "credit_line")
-        )
         description = f"{ret.number}: {line.item.name}"
         if line.serial:
             description += f" ({line.serial})"
@@ -139,7 +133,7 @@ def _credit(ret: ReturnOrder, lines: list[ReturnLine], by) -> int | None:
                 unit_price=line.credit_price,
                 unit=line.unit,
                 vat_rate=original.vat_rate if original is not None else line.item.vat_rate,
-                credited_line=original if whole else None,
+                credited_line=original,
             )
         )
     # The original invoice: the return's, else the one invoice every credited line came from.
@@ -264,29 +258,23 @@ def replacement_ship(*, replacement: Replacement, by, serial: str = "", on=None)
     return replacement
 
 
-def _in_repair(order_id: int) -> list[ReturnLine]:
-    """The lines in repair on the order, locked after their returns (the order every writer
-    of a return takes)."""
-    return_ids = sorted(
-        set(
-            ReturnLine.objects.filter(service_order_id=order_id, status=S.IN_REPAIR).values_list(
-                "return_order_id", flat=True
-            )
-        )
-    )
-    for ret_id in return_ids:
+def _audit_line(line: ReturnLine, verb: str, order_id: int) -> None:
+    audit(None, verb, line.return_order, {"line": line.pk, "order": order_id})
+
+
+def _lines_of_order(order_id: int, *statuses: str) -> list[ReturnLine]:
+    """The order's return lines in `statuses`, locked after their returns (the order every
+    writer of a return takes)."""
+    lines = ReturnLine.objects.filter(service_order_id=order_id, status__in=statuses)
+    for ret_id in sorted(set(lines.values_list("return_order_id", flat=True))):
         lock_return(ReturnOrder(pk=ret_id))
-    return list(
-        ReturnLine.objects.select_for_update()
-        .select_related("return_order")
-        .filter(service_order_id=order_id, status=S.IN_REPAIR)
-        .order_by("pk")
-    )
+    return list(lines.select_for_update(of=("self",)).select_related("return_order").order_by("pk"))
 
 
 def repair_completed(*, order_id: int, at) -> list[int]:
-    """The order repairing returned units completed: they go back to the customer."""
-    lines = _in_repair(order_id)
+    """The order repairing returned units completed: they go back to the customer, and a return
+    whose lines have all ended closes."""
+    lines = _lines_of_order(order_id, S.IN_REPAIR)
     for line in lines:
         line.status = S.RETURNED
         line.save(update_fields=["status", "updated_at"])
@@ -299,17 +287,37 @@ def repair_completed(*, order_id: int, at) -> list[int]:
 
 
 def repair_cancelled(*, order_id: int) -> list[int]:
-    """The repair order was cancelled: its lines are received again, to be decided anew."""
-    lines = _in_repair(order_id)
+    """The repair order was cancelled: its units are received again, to be decided anew (the
+    link stays, so revoking the cancellation puts them back in repair)."""
+    lines = _lines_of_order(order_id, S.IN_REPAIR)
     for line in lines:
         line.status = S.RECEIVED
-        line.disposition = None
-        line.service_order = None
         line.processed_at = None
-        line.save(
-            update_fields=["status", "disposition", "service_order", "processed_at", "updated_at"]
-        )
+        line.save(update_fields=["status", "processed_at", "updated_at"])
         audit(
             None, "return.repair_cancelled", line.return_order, {"line": line.pk, "order": order_id}
         )
+    return [line.pk for line in lines]
+
+
+def repair_resumed(*, order_id: int, at) -> list[int]:
+    """The repair order is open again — reopened after completing, or its cancellation revoked:
+    its units are in repair again (a return closed by the completion opens again)."""
+    lines = [
+        line
+        for line in _lines_of_order(order_id, S.RETURNED, S.RECEIVED)
+        if line.disposition_id is not None and line.disposition.action == A.REPAIR
+    ]
+    for line in lines:
+        line.status = S.IN_REPAIR
+        line.processed_at = line.processed_at or at
+        line.save(update_fields=["status", "processed_at", "updated_at"])
+        audit(
+            None, "return.repair_resumed", line.return_order, {"line": line.pk, "order": order_id}
+        )
+        ret = line.return_order
+        if ret.status == ReturnOrder.Status.CLOSED:
+            ret.status = ReturnOrder.Status.OPEN
+            ret.closed_at = None
+            ret.save(update_fields=["status", "closed_at", "updated_at"])
     return [line.pk for line in lines]

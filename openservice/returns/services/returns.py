@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openservice.billing.models import Invoice
+from openservice.billing.selectors import credited_amounts
 from openservice.billing.services import invoice_lines_lock
 from openservice.core.errors import InvalidInput, PermissionDenied
+from openservice.core.money import MAX_AMOUNT
 from openservice.core.roles import Role, has_role
 from openservice.core.services import audit, save_validated, sequence_next
 from openservice.customers.selectors import customer_of_user
@@ -29,6 +31,9 @@ from openservice.returns.errors import (
 )
 from openservice.returns.models import DispositionCode, ReturnLine, ReturnOrder, ReturnReason
 from openservice.returns.services.common import close_if_done, line_of, lock_return, writable
+
+# The largest quantity a line holds (12 digits, 3 of them decimals).
+MAX_QUANTITY = Decimal("1000000000")
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,10 @@ def _build_line(
         raise _field(index, "quantity", _("A unit named by its serial or object is one unit."))
     if spec.credit_price is not None and spec.credit_price < 0:
         raise _field(index, "credit_price", _("The credit price cannot be negative."))
+    if quantity >= MAX_QUANTITY:
+        raise _field(index, "quantity", _("The quantity is too large."))
+    if not item.is_active and spec.item is not None:
+        raise _field(index, "item_id", _("The item is no longer in use."))
     line = ReturnLine(
         position=index + 1,
         item=item,
@@ -121,13 +130,19 @@ def _build_line(
             )
         if reference_invoice is not None and invoice.pk != reference_invoice.pk:
             raise _field(index, "invoice_line_id", _("The line is not on the original invoice."))
-        order_line = getattr(invoice_line, "order_line", None)
-        if order_line is not None and order_line.item_id not in (None, item.pk):
+        order_line = invoice_line.order_line
+        if order_line is None:
+            raise _field(
+                index, "invoice_line_id", _("Name an invoice line that billed goods or work.")
+            )
+        if order_line.item_id not in (None, item.pk):
             raise _field(index, "invoice_line_id", _("The invoice line billed another item."))
         line.invoice_line = invoice_line
         if line.credit_price is None:
             line.credit_price = invoice_line.unit_price
         line.unit = spec.unit or invoice_line.unit or line.unit
+    if line.credit_price is not None and quantity * line.credit_price > MAX_AMOUNT:
+        raise _field(index, "credit_price", _("The credit amount is too large."))
     return line
 
 
@@ -139,8 +154,10 @@ def _check_invoiced(lines: list[ReturnLine], exclude_return: ReturnOrder | None)
         if line.invoice_line_id is not None:
             wanted[line.invoice_line_id] = wanted.get(line.invoice_line_id, 0) + line.quantity
     # Locked: two returns against the same line queue here.
-    for invoice_line in invoice_lines_lock(wanted):
-        if hasattr(invoice_line, "credit_line"):
+    locked = invoice_lines_lock(wanted)
+    credited = credited_amounts(wanted)
+    for invoice_line in locked:
+        if credited.get(invoice_line.pk, 0) >= invoice_line.net_amount:
             raise AlreadyCredited(
                 _("The invoice line has been credited already."), invoice_line_id=invoice_line.pk
             )
@@ -301,7 +318,8 @@ def return_delete(*, ret: ReturnOrder, by) -> None:
 def return_cancel(*, ret: ReturnOrder, by, now=None) -> ReturnOrder:
     """Cancel a return nothing has arrived for (a customer may cancel their own request)."""
     ret = lock_return(ret)
-    _check_customer_actor(by, ret.customer)
+    if _check_customer_actor(by, ret.customer) and not ret.requested_by_customer:
+        raise PermissionDenied(_("Only a return you requested is cancelled here."))
     ret = writable(ret)
     if ret.status != ReturnOrder.Status.CREATED:
         raise NotCancellable(return_id=ret.pk, status=ret.status)

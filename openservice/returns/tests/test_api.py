@@ -212,6 +212,8 @@ def request_for(operation: str, customer, manager, codes) -> tuple:
         if operation == "list_replacements":
             return "get", "replacements", None
         return "post", f"replacements/{replacement}/ship", {"serial": "NEW-1", "on": "2026-02-03"}
+    if operation == "cancel_return":  # a customer cancels only a return they requested
+        ReturnOrder.objects.filter(pk=ret.pk).update(requested_by_customer=True)
     if operation == "close_return":  # one of three arrived and was scrapped; two expected
         split = services.arrival_register(ret=ret, line=line, quantity=Decimal(1), by=manager)
         services.line_set_disposition(ret=ret, line=split, by=manager, disposition=codes["SCRAP"])

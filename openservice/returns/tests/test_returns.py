@@ -17,8 +17,9 @@ from openservice.catalog.tests.factories import ItemFactory
 from openservice.core.errors import InvalidInput, PermissionDenied
 from openservice.customers.selectors import customer_of_user
 from openservice.customers.tests.factories import CustomerFactory, SiteFactory
+from openservice.orders import services as orders
 from openservice.orders.models import ServiceOrder
-from openservice.orders.tests.factories import move_to, service_object
+from openservice.orders.tests.factories import move_to, service_object, stage
 from openservice.repairs.models import RepairLine
 from openservice.returns import selectors, services
 from openservice.returns.errors import (
@@ -408,8 +409,8 @@ def test_credit_makes_one_posted_credit_note_summing_exactly(manager, codes):
         Decimal("-19.99"),
         Decimal("-0.01"),
     ]
-    # The whole second line came back: billing knows it is credited.
-    assert [line.credit_note_line.credited_line_id for line in lines] == [None, second.pk, None]
+    # Each credit names the invoice line it gives back (in part or whole): billing knows.
+    assert [line.credit_note_line.credited_line_id for line in lines] == [first.pk, second.pk, None]
     ret.refresh_from_db()
     assert ret.status == "closed"
 
@@ -525,10 +526,40 @@ def test_a_cancelled_repair_order_hands_the_unit_back_for_a_new_decision(manager
     ret, line, _, _ = repair_return(manager, codes)
     result = services.return_process(ret=ret, by=manager)
 
-    move_to(ServiceOrder.objects.get(pk=result.service_order_ids[0]), "cancelled", by=manager)
+    order = ServiceOrder.objects.get(pk=result.service_order_ids[0])
+    move_to(order, "cancelled", by=manager)
 
     line.refresh_from_db()
-    assert (line.status, line.disposition, line.service_order) == ("received", None, None)
+    assert (line.status, line.disposition, line.service_order) == (
+        "received",
+        codes["REPAIR"],
+        order,
+    )
+    orders.order_revoke_cancel(order=order, by=manager)
+    line.refresh_from_db()
+    assert line.status == "in_repair"
+
+    move_to(order, "cancelled", by=manager)
+    again = services.return_process(ret=ret, by=manager)
+    line.refresh_from_db()
+    assert again.service_order_ids != result.service_order_ids
+    assert (line.status, line.service_order_id) == ("in_repair", again.service_order_ids[0])
+
+
+def test_a_repair_order_reopened_after_completing_puts_the_unit_back_in_repair(manager, codes):
+    ret, line, _, _ = repair_return(manager, codes)
+    result = services.return_process(ret=ret, by=manager)
+    order = move_to(
+        ServiceOrder.objects.get(pk=result.service_order_ids[0]), "completed", by=manager
+    )
+    ret.refresh_from_db()
+    assert ret.status == "closed"
+
+    orders.order_change_stage(order=order, to=stage("in_progress"), by=manager)
+
+    line.refresh_from_db()
+    ret.refresh_from_db()
+    assert (line.status, ret.status, ret.closed_at) == ("in_repair", "open", None)
 
 
 def test_repair_needs_a_line_that_names_a_service_object(manager, codes):
@@ -757,3 +788,126 @@ def test_arrivals_and_shipments_in_the_future_are_refused(manager, codes):
     with pytest.raises(ReplacementShipped) as again:
         services.replacement_ship(replacement=replacement, by=manager)
     assert again.value.code == "returns.replacement_shipped"
+
+
+def test_a_unit_arrives_whole(manager, codes):
+    customer = CustomerFactory()
+    obj = service_object(customer, site=SiteFactory(customer=customer))
+    ret = new_return(manager, customer, codes, line_input(object=obj))
+    before = snapshot()
+
+    with pytest.raises(InvalidInput) as refused:
+        services.arrival_register(
+            ret=ret, line=ret.lines.get(), quantity=Decimal("0.5"), by=manager
+        )
+
+    assert list(refused.value.field_errors) == ["quantity"]
+    assert snapshot() == before
+
+
+def test_an_over_arrival_names_the_expected_quantity_plainly(manager, codes):
+    ret = new_return(
+        manager, CustomerFactory(), codes, line_input(item=ItemFactory(), quantity="10")
+    )
+
+    with pytest.raises(ArrivalExceedsExpected) as refused:
+        services.arrival_register(ret=ret, line=ret.lines.get(), quantity=Decimal(11), by=manager)
+
+    assert refused.value.field_errors == {"quantity": ["At most 10 is expected on this line."]}
+
+
+def test_a_partial_return_credited_stops_billing_reversing_the_whole_line(manager, codes):
+    from openservice.billing import services as billing
+    from openservice.billing.errors import AlreadyCredited as BillingAlreadyCredited
+
+    customer = CustomerFactory()
+    invoice = posted_invoice(manager, customer, lines=[("2", "40.00")])
+    invoice_line = invoice.lines.get()
+    ret = new_return(
+        manager,
+        customer,
+        codes,
+        line_input(item=invoice_line.order_line.item, quantity="1", invoice_line=invoice_line),
+    )
+    arrived(ret, codes, "CREDIT", manager)
+    services.return_process(ret=ret, by=manager)
+    credit_notes = Invoice.objects.filter(kind="credit_note").count()
+
+    with pytest.raises(BillingAlreadyCredited):
+        billing.invoice_credit(invoice=invoice, by=manager)
+
+    assert Invoice.objects.filter(kind="credit_note").count() == credit_notes
+
+
+def test_a_return_credit_after_billing_credited_the_line_is_refused(manager, codes):
+    from openservice.billing import services as billing
+    from openservice.billing.errors import CreditExceedsInvoiced
+
+    customer = CustomerFactory()
+    invoice = posted_invoice(manager, customer, lines=[("1", "40.00")])
+    invoice_line = invoice.lines.get()
+    ret = new_return(
+        manager,
+        customer,
+        codes,
+        line_input(item=invoice_line.order_line.item, quantity="1", invoice_line=invoice_line),
+    )
+    arrived(ret, codes, "CREDIT", manager)
+    billing.invoice_credit(invoice=invoice, by=manager)
+    before = snapshot()
+
+    with pytest.raises(CreditExceedsInvoiced):
+        services.return_process(ret=ret, by=manager)
+
+    assert snapshot() == before
+
+
+def test_processing_again_after_a_skip_reports_instead_of_refusing(manager, codes):
+    ret = new_return(
+        manager,
+        CustomerFactory(),
+        codes,
+        line_input(item=ItemFactory(), quantity="1"),
+        line_input(item=ItemFactory(), quantity="1"),
+    )
+    first, second = ret.lines.order_by("position")
+    for line in (first, second):
+        services.arrival_register(ret=ret, line=line, quantity=1, by=manager)
+    services.line_set_disposition(ret=ret, line=first, by=manager, disposition=codes["SCRAP"])
+    services.return_process(ret=ret, by=manager)
+
+    again = services.return_process(ret=ret, by=manager)
+
+    assert (again.processed_line_ids, again.skipped_line_ids) == ([], [second.pk])
+
+
+def test_a_customer_cancels_only_a_return_they_requested(customer_user, manager, codes):
+    ret = new_return(manager, customer_of_user(customer_user), codes)
+    before = snapshot()
+
+    with pytest.raises(PermissionDenied):
+        services.return_cancel(ret=ret, by=customer_user)
+
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "quantity, price, field",
+    [
+        ("999999", "99999999999.99", "lines.0.credit_price"),
+        ("1000000000", "1.00", "lines.0.quantity"),
+    ],
+)
+def test_amounts_beyond_what_a_credit_holds_are_refused(manager, codes, quantity, price, field):
+    before = snapshot()
+
+    with pytest.raises(InvalidInput) as refused:
+        new_return(
+            manager,
+            CustomerFactory(),
+            codes,
+            line_input(item=ItemFactory(), quantity=quantity, credit_price=Decimal(price)),
+        )
+
+    assert list(refused.value.field_errors) == [field]
+    assert snapshot() == before

@@ -915,14 +915,15 @@ def test_an_open_return_cannot_be_edited(client, manager, codes):
 
 def test_customers_read_their_own_returns_only(client, customer_user, manager, codes):
     own = customer_of_user(customer_user)
-    mine = new_return(manager, own, codes)
+    mine = new_return(customer_user, own, codes, line_input(item=ItemFactory()))
+    staff_made = new_return(manager, own, codes)
     theirs = new_return(manager, CustomerFactory(), codes)
     client.force_login(customer_user)
 
     listing = html(client.get(LIST_URL))
     page = client.get(f"/returns/{mine.pk}/")
 
-    assert row_numbers(listing) == [mine.number]
+    assert row_numbers(listing) == [staff_made.number, mine.number]
     assert "<title>My returns · OpenService</title>" in listing
     assert 'name="customer_id"' not in listing
     assert 'href="/returns/request/"' in listing
@@ -930,6 +931,7 @@ def test_customers_read_their_own_returns_only(client, customer_user, manager, c
     forms = re.findall(r'<form method="post" action="([^"]+)"', main(page))
     assert forms == [f"/returns/{mine.pk}/cancel/"]
     assert "Cancel my request" in html(page)
+    assert "Cancel my request" not in html(client.get(f"/returns/{staff_made.pk}/"))
     assert client.get(f"/returns/{theirs.pk}/").status_code == 404
     assert client.post(f"/returns/{theirs.pk}/cancel/").status_code == 404
     assert refresh(theirs).status == "created"
@@ -1017,8 +1019,9 @@ def test_a_customer_cancels_their_own_request_but_not_an_open_return(
 ):
     own = customer_of_user(customer_user)
     requested = new_return(customer_user, own, codes, line_input(item=ItemFactory()))
-    opened = new_return(manager, own, codes)
+    opened = new_return(customer_user, own, codes, line_input(item=ItemFactory()))
     services.arrival_register(ret=opened, line=opened.lines.get(), quantity=1, by=manager)
+    staff_made = new_return(manager, own, codes)
     client.force_login(customer_user)
 
     assert client.post(f"/returns/{requested.pk}/cancel/").status_code == 302
@@ -1028,6 +1031,8 @@ def test_a_customer_cancels_their_own_request_but_not_an_open_return(
     assert refused.status_code == 409
     assert "Only a return nothing has arrived for can be cancelled." in html(refused)
     assert refresh(opened).status == "open"
+    assert client.post(f"/returns/{staff_made.pk}/cancel/").status_code == 403
+    assert refresh(staff_made).status == "created"
 
 
 def test_customers_only_read_and_request(client, customer_user, manager, codes):
