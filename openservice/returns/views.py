@@ -160,6 +160,14 @@ def _summary(lines: list[ReturnLine], request) -> dict | None:
     }
 
 
+BUSY = {
+    ReturnLine.Status.REGISTERED,
+    ReturnLine.Status.QUARANTINE,
+    ReturnLine.Status.RECEIVED,
+    ReturnLine.Status.IN_REPAIR,
+}
+
+
 def _detail(request, ret: ReturnOrder, *, bound=None, refusal="", at="", status=200):
     """The return page. `bound` is the form of a line action that came back with errors, as
     ((line id, action), form); `refusal` is shown at `at` ("return", "line-<id>") or on top."""
@@ -175,7 +183,10 @@ def _detail(request, ret: ReturnOrder, *, bound=None, refusal="", at="", status=
         line.refusal = refusal if at == f"line-{line.pk}" else ""
     may = {
         "process": acts and any(_processable(line) for line in lines),
-        "close": acts and ret.status == ReturnOrder.Status.OPEN,
+        # Closing by hand gives up expected lines; goods on hand or in repair come first.
+        "close": acts
+        and ret.status == ReturnOrder.Status.OPEN
+        and not any(line.status in BUSY for line in lines),
         "cancel": ret.status == ReturnOrder.Status.CREATED
         and (acts or (_is_customer(user) and ret.requested_by_customer)),
         "edit": acts and ret.status == ReturnOrder.Status.CREATED,
