@@ -4,7 +4,8 @@ Idempotent: every record is looked up by its natural key (username, code, SKU, c
 site name; an agreement by its customer and description) before it is created, so a rerun adds
 nothing and a newer demo adds only what is new. Orders are generated from the agreements for the
 months ahead, which generation itself makes idempotent; subscriptions and the last months'
-invoices come next (billing.py), then the repair codes and a repair history (repairs.py). Runs
+invoices come next (billing.py), then the repair codes and a repair history (repairs.py), then
+the return codes and returns in every status (returns.py). Runs
 in one transaction: a failure leaves the database as it was.
 """
 

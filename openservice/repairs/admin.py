@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from openservice.core.admin import AuditedAdmin
 from openservice.repairs.models import (
+    ComponentReplacement,
     Condition,
     DiagnosisArea,
     DiagnosisCode,
@@ -41,6 +42,22 @@ class RepairStageAdmin(AuditedAdmin):
 class RepairLineAdmin(admin.ModelAdmin):
     list_display = ("order", "object", "symptom_code", "resolution", "stage", "finished_at")
     list_filter = ("stage", "resolution")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ComponentReplacement)
+class ComponentReplacementAdmin(admin.ModelAdmin):
+    """Made only from a repair line (services/replacement.py); shown read-only."""
+
+    list_display = ("repair_line", "removed", "installed", "order_line", "created_at")
 
     def has_add_permission(self, request):
         return False
