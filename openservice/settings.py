@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "openservice.billing",
     "openservice.repairs",
     "openservice.returns",
+    "openservice.dispatch",
     "openservice.reports",
     "openservice.demo",
     "openservice.web",

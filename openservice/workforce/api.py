@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
+from openservice.calendars.selectors import calendar_get
 from openservice.core.crud import MasterDataResource, add_master_data_routes
 from openservice.core.errors import InvalidInput, NotFound
 from openservice.core.schemas import (
@@ -103,6 +104,15 @@ def _user_field(field: str, user_id: int | None):
     return user
 
 
+def _calendar_field(user, calendar_id: int | None):
+    if calendar_id is None:
+        return None
+    try:
+        return calendar_get(user=user, calendar_id=calendar_id)
+    except NotFound as exc:
+        raise InvalidInput({"calendar_id": [_("No such calendar.")]}) from exc
+
+
 def _links(user, changes: dict) -> dict:
     """Turn the `*_id` fields of a payload into the records the services take."""
     if "owner_id" in changes:
@@ -115,6 +125,8 @@ def _links(user, changes: dict) -> dict:
             changes["team"] = team_id and selectors.team_get(user=user, team_id=team_id)
         except NotFound as exc:
             raise InvalidInput({"team_id": [_("No such team.")]}) from exc
+    if "calendar_id" in changes:
+        changes["calendar"] = _calendar_field(user, changes.pop("calendar_id"))
     if changes.get("skills") is not None:
         changes["skills"] = selectors.skill_levels_from_ids(
             {row["skill_id"]: row["level"] for row in changes["skills"]}, field="skills"
@@ -166,6 +178,7 @@ class TechnicianOut(Schema):
     username: str | None
     name: str
     team_id: int | None
+    calendar_id: int | None
     phone: str
     email: str
     skills: list[TechnicianSkillOut]
@@ -194,6 +207,7 @@ class TechnicianCreateIn(Schema):
     name: Text(200, min_length=1)
     user_id: Id | None = None
     team_id: Id | None = None
+    calendar_id: Id | None = None
     phone: Text(40) = ""
     email: Email = ""
     skills: list[TechnicianSkillIn] = Field(default_factory=list, max_length=100)
@@ -206,6 +220,7 @@ class TechnicianUpdateIn(Schema):
     name: Text(200, min_length=1) = None
     user_id: Id | None = None
     team_id: Id | None = None
+    calendar_id: Id | None = None
     phone: Text(40) = None
     email: Email = None
     skills: list[TechnicianSkillIn] = Field(
@@ -226,7 +241,12 @@ class TechnicianFilters(Schema):
     order_by: order_by_param(selectors.TECHNICIAN_ORDERING) = None
 
 
-LINK_FIELDS = {"user": "user_id", "team": "team_id", "owner": "owner_id"}
+LINK_FIELDS = {
+    "user": "user_id",
+    "team": "team_id",
+    "owner": "owner_id",
+    "calendar": "calendar_id",
+}
 
 
 def _in_payload_terms(write: Callable[[], Any]) -> Any:

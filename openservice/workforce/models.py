@@ -67,6 +67,15 @@ class Technician(TimeStampedModel):
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    calendar = models.ForeignKey(
+        "calendars.WorkCalendar",
+        verbose_name=_("working calendar"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="technicians",
+        help_text=_("Empty: the company's default calendar."),
+    )
     home_latitude = models.DecimalField(
         _("home latitude"),
         max_digits=9,

@@ -24,6 +24,7 @@ TECHNICIAN_FIELDS = (
     "team",
     "phone",
     "email",
+    "calendar",
     "home_latitude",
     "home_longitude",
     "hourly_cost",
@@ -108,6 +109,15 @@ def technician_update(
     if skills is not None:
         audit(by, "technician.skills_set", technician, {"skills": _set_skills(technician, skills)})
     return technician
+
+
+def technicians_lock(ids: Iterable[int]) -> dict[int, Technician]:
+    """The technicians' rows, locked for the rest of the caller's transaction, in id order (so
+    two writers locking overlapping sets cannot deadlock). Dispatch locks a technician before
+    checking their appointments for overlaps, so two dispatchers cannot double-book them."""
+    wanted = sorted(set(ids))
+    locked = Technician.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+    return {technician.pk: technician for technician in locked}
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from openservice.calendars.tests.factories import WorkCalendarFactory
 from openservice.core.events import subscribe, unsubscribe
 from openservice.core.models import AuditEvent
 from openservice.core.roles import Role
@@ -349,6 +350,7 @@ def anna_body(anna, *, hourly_cost) -> dict:
         "username": "anna",
         "name": "Anna Virtanen",
         "team_id": anna.team_id,
+        "calendar_id": None,
         "phone": "+358401234567",
         "email": "anna@example.com",
         "skills": [
@@ -395,6 +397,7 @@ def test_technician_without_user_team_or_home_has_nulls(api_as, manager):
         "username": None,
         "name": "Bert",
         "team_id": None,
+        "calendar_id": None,
         "phone": "",
         "email": "",
         "skills": [],
@@ -487,6 +490,7 @@ def test_technician_list_page_of_50_costs_the_same_queries_as_a_page_of_5(api_as
 def test_technician_create_returns_201_with_all_fields(api_for, make_user, role):
     user = make_user(Role.TECHNICIAN, username="anna")
     team = DispatchTeamFactory(code="NORTH")
+    calendar = WorkCalendarFactory(name="Day shift")
     elec, gas = SkillFactory(code="ELEC"), SkillFactory(code="GAS")
 
     response = api_for(role).post(
@@ -495,6 +499,7 @@ def test_technician_create_returns_201_with_all_fields(api_for, make_user, role)
             "name": "Anna Virtanen",
             "user_id": user.pk,
             "team_id": team.pk,
+            "calendar_id": calendar.pk,
             "phone": "+358401234567",
             "email": "anna@example.com",
             "skills": [{"skill_id": gas.pk, "level": 2}, {"skill_id": elec.pk}],
@@ -512,6 +517,7 @@ def test_technician_create_returns_201_with_all_fields(api_for, make_user, role)
         "username": "anna",
         "name": "Anna Virtanen",
         "team_id": team.pk,
+        "calendar_id": calendar.pk,
         "phone": "+358401234567",
         "email": "anna@example.com",
         "skills": [
@@ -523,9 +529,10 @@ def test_technician_create_returns_201_with_all_fields(api_for, make_user, role)
         "hourly_cost": "42.50",
         "is_active": True,
     }
-    assert (technician.home_latitude, technician.hourly_cost) == (
+    assert (technician.home_latitude, technician.hourly_cost, technician.calendar) == (
         Decimal("60.169900"),
         Decimal("42.50"),
+        calendar,
     )
     assert list(business_events().values_list("verb", flat=True)) == [
         "technician.created",
@@ -556,6 +563,7 @@ def test_technician_create_is_refused_without_add_permission(api_for, db, role, 
         ({"skills": [{"skill_id": "ELEC", "level": 0}]}, "skills.0.level"),
         ({"skills": [{"skill_id": 999999, "level": 2}]}, "skills"),
         ({"team_id": 999999}, "team_id"),
+        ({"calendar_id": 999999}, "calendar_id"),
         ({"user_id": 999999}, "user_id"),
         ({"user_id": 0}, "user_id"),
     ],
@@ -623,6 +631,19 @@ def test_technician_patch_replaces_skills_and_changes_given_fields(api_for, anna
     ]
 
 
+def test_technician_patch_sets_and_clears_calendar(api_as, manager, anna):
+    calendar = WorkCalendarFactory(name="Night shift")
+    api = api_as(manager)
+
+    assigned = api.patch(f"technicians/{anna.pk}", {"calendar_id": calendar.pk})
+    anna.refresh_from_db()
+    assert (assigned.json()["calendar_id"], anna.calendar) == (calendar.pk, calendar)
+    cleared = api.patch(f"technicians/{anna.pk}", {"calendar_id": None})
+
+    anna.refresh_from_db()
+    assert (cleared.json()["calendar_id"], anna.calendar) == (None, None)
+
+
 def test_technician_patch_moves_team_and_clears_links(api_as, manager, anna):
     south = DispatchTeamFactory(code="SOUTH")
     api = api_as(manager)
@@ -649,6 +670,7 @@ def test_technician_patch_moves_team_and_clears_links(api_as, manager, anna):
         ({"skills": [{"skill_id": 999999, "level": 1}]}, "skills"),
         ({"skills": [{"skill_id": "GAS", "level": 6}]}, "skills.0.level"),
         ({"team_id": 999999}, "team_id"),
+        ({"calendar_id": 999999}, "calendar_id"),
         ({"user_id": 999999}, "user_id"),
         ({"hourly_cost": "-5"}, "hourly_cost"),
         ({"home_latitude": None}, "__all__"),

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 
+from openservice.calendars.tests.factories import WorkCalendarFactory
 from openservice.core.errors import InvalidInput
 from openservice.core.events import subscribe, unsubscribe
 from openservice.core.models import AuditEvent
@@ -379,3 +380,24 @@ def test_technician_deactivation_rolls_back_when_a_handler_fails(manager):
 
     assert Technician.objects.get(pk=technician.pk).is_active is True
     assert events_of(technician) == []
+
+
+def test_technician_create_and_update_take_a_working_calendar(manager):
+    day, night = WorkCalendarFactory(name="Day"), WorkCalendarFactory(name="Night")
+
+    technician = services.technician_create(by=manager, name="Anna", calendar=day)
+    services.technician_update(technician=technician, by=manager, calendar=night)
+
+    technician.refresh_from_db()
+    assert technician.calendar == night
+    services.technician_update(technician=technician, by=manager, calendar=None)
+    technician.refresh_from_db()
+    assert technician.calendar is None
+
+
+def test_technicians_lock_returns_the_rows_by_id(db):
+    first, second = TechnicianFactory(), TechnicianFactory()
+
+    locked = services.technicians_lock([second.pk, first.pk, second.pk, 999999])
+
+    assert list(locked) == [first.pk, second.pk]

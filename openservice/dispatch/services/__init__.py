@@ -1,0 +1,17 @@
+"""Writes of the dispatch app: placing appointments and reporting their progress."""
+
+from openservice.dispatch.services.appointments import (
+    appointment_cancel,
+    appointment_create,
+    appointment_move,
+)
+from openservice.dispatch.services.orders import appointments_cancel_for_order
+from openservice.dispatch.services.status import appointment_set_status
+
+__all__ = [
+    "appointment_cancel",
+    "appointment_create",
+    "appointment_move",
+    "appointment_set_status",
+    "appointments_cancel_for_order",
+]
