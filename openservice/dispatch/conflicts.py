@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from openservice.calendars.arithmetic import Calendar, to_us
+from openservice.dispatch import travel
 
 OVERLAP = "overlap"
 OUTSIDE_WORKING_TIME = "outside_working_time"
@@ -26,9 +27,8 @@ MISSING_SKILL = "missing_skill"
 SLA_DUE = "sla_due_before_end"
 TRAVEL_TIME = "travel_time"
 
-EARTH_RADIUS_KM = 6371.0088
-DEFAULT_SPEED_KMH = 30.0
-DEFAULT_DETOUR_FACTOR = 1.3
+DEFAULT_SPEED_KMH = travel.SPEED_KMH
+DEFAULT_DETOUR_FACTOR = travel.DETOUR
 
 
 @dataclass(frozen=True)
@@ -89,14 +89,6 @@ def hard_conflicts(
     return found
 
 
-def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine distance on a spherical Earth."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
 def travel_minutes(
     origin: tuple[float, float],
     destination: tuple[float, float],
@@ -106,7 +98,8 @@ def travel_minutes(
 ) -> int:
     """Estimated driving minutes, rounded up: the straight line times a detour factor, at an
     average speed."""
-    km = great_circle_km(*origin, *destination) * detour_factor
+    km = travel.haversine_km(travel.Location(*origin), travel.Location(*destination))
+    km *= detour_factor
     return math.ceil(km / speed_kmh * 60 - 1e-9)
 
 
