@@ -25,6 +25,7 @@ from openservice.agreements.schemas import (
 from openservice.calendars.selectors import calendar_get
 from openservice.catalog.selectors import item_get, task_get
 from openservice.core.errors import InvalidInput, NotFound
+from openservice.core.references import referenced as _ref
 from openservice.core.roles import require_perm
 from openservice.core.schemas import Id, PageIn, PageOut, paginate
 from openservice.core.users import user_by_id
@@ -41,13 +42,6 @@ def _user(pk: int):
     if found is None:
         raise NotFound(user_id=pk)
     return found
-
-
-def _ref(field: str, lookup, **kwargs):
-    try:
-        return lookup(**kwargs)
-    except NotFound as exc:
-        raise InvalidInput({field: [_("No such record is visible to you.")]}) from exc
 
 
 # (API field, service argument, lookup by id)

@@ -13,7 +13,8 @@ from ninja.responses import Status
 
 from openservice.agreements.selectors import agreement_get
 from openservice.catalog.selectors import item_get, task_get
-from openservice.core.errors import InvalidInput, NotFound
+from openservice.core.errors import InvalidInput
+from openservice.core.references import referenced as _ref
 from openservice.core.roles import is_staff_member, require_perm
 from openservice.core.schemas import (
     Id,
@@ -54,13 +55,6 @@ from openservice.sla.selectors import policy_get
 from openservice.workforce.selectors import technician_get
 
 router = Router(tags=["orders"])
-
-
-def _ref(field: str, lookup, **kwargs):
-    try:
-        return lookup(**kwargs)
-    except NotFound as exc:
-        raise InvalidInput({field: [_("No such record is visible to you.")]}) from exc
 
 
 def _line_links(user, data: dict) -> dict:

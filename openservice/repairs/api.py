@@ -6,6 +6,8 @@ serves them under the orders' and objects' URLs too (`/orders/{id}/repairs`,
 Codes and lines are given and shown by their code strings (`"symptom_code": "DOOR_NOISE"`); an
 unknown or retired code is a field error (422)."""
 
+from functools import partial
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
@@ -14,6 +16,8 @@ from ninja.responses import Status
 from openservice.catalog.selectors import item_get
 from openservice.core.crud import MasterDataResource, add_master_data_routes
 from openservice.core.errors import InvalidInput, NotFound
+from openservice.core.references import code_named
+from openservice.core.references import referenced as _ref
 from openservice.core.roles import require_perm
 from openservice.core.schemas import Id, PageIn, PageOut, paginate
 from openservice.equipment.selectors import component_get, object_get
@@ -46,32 +50,8 @@ from openservice.workforce.selectors import technician_get
 
 router = Router(tags=["repairs"])
 
-
-def _ref(field: str, lookup, **kwargs):
-    """A referenced record, or a field error naming the API field."""
-    try:
-        return lookup(**kwargs)
-    except NotFound as exc:
-        raise InvalidInput({field: [_("No such record is visible to you.")]}) from exc
-
-
-def _code(model, field: str, value: str | None, *, current_id: int | None = None):
-    """A code of the list by its code string; a retired code only where it is already set."""
-    if value is None:
-        return None
-    record = selectors.code_by_code(model, value)
-    if record is None:
-        raise InvalidInput(
-            {
-                field: [
-                    _("No %(list)s has the code %(code)s.")
-                    % {"list": model._meta.verbose_name, "code": value}
-                ]
-            }
-        )
-    if not record.is_active and record.pk != current_id:
-        raise InvalidInput({field: [_("%(code)s is no longer in use.") % {"code": record.code}]})
-    return record
+# A code list's record named by its code string in a payload (core.references.code_named).
+_code = partial(code_named, find=selectors.code_by_code)
 
 
 # -- Codes -------------------------------------------------------------------------------------

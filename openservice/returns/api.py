@@ -5,6 +5,8 @@ Codes go in and out as their code strings (`"reason": "DEFECT"`); an unknown or 
 an id the user may not see, is a field error (422) named like the services name them
 (`lines.0.item_id`). A return the user may not see is not found (404)."""
 
+from functools import partial
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
@@ -13,6 +15,8 @@ from ninja.responses import Status
 from openservice.billing.selectors import invoice_get, invoice_list
 from openservice.catalog.selectors import items_by_id
 from openservice.core.errors import InvalidInput, NotFound
+from openservice.core.references import code_named
+from openservice.core.references import referenced as _ref
 from openservice.core.roles import require_perm
 from openservice.core.schemas import Id, PageIn, PageOut, paginate
 from openservice.customers.selectors import customer_get, customer_of_user
@@ -54,32 +58,8 @@ from openservice.returns.schemas import (
 
 router = Router(tags=["returns"])
 
-
-def _ref(field: str, lookup, **kwargs):
-    """A referenced record, or a field error naming the API field."""
-    try:
-        return lookup(**kwargs)
-    except NotFound as exc:
-        raise InvalidInput({field: [_("No such record is visible to you.")]}) from exc
-
-
-def _code(model, field: str, value: str | None):
-    """An active code of the list by its code string (None stays None)."""
-    if value is None:
-        return None
-    record = selectors.code_by_code(model, value)
-    if record is None:
-        raise InvalidInput(
-            {
-                field: [
-                    _("No %(list)s has the code %(code)s.")
-                    % {"list": model._meta.verbose_name, "code": value}
-                ]
-            }
-        )
-    if not record.is_active:
-        raise InvalidInput({field: [_("%(code)s is no longer in use.") % {"code": record.code}]})
-    return record
+# A code list's record named by its code string in a payload (core.references.code_named).
+_code = partial(code_named, find=selectors.code_by_code)
 
 
 def _invoice_line(user, pk: int):

@@ -5,12 +5,11 @@ parameter matches any text, and the first pattern that matches a URL answers it.
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Path, Query, Router
 from ninja.responses import Status
 
 from openservice.agreements.selectors import agreement_get
-from openservice.core.errors import InvalidInput, NotFound
+from openservice.core.references import referenced as _ref
 from openservice.core.roles import require_perm
 from openservice.core.schemas import Id, PageIn, PageOut, paginate
 from openservice.customers.selectors import customer_get
@@ -36,13 +35,6 @@ from openservice.subscriptions.schemas import (
 )
 
 router = Router(tags=["subscriptions"])
-
-
-def _ref(field: str, lookup, **kwargs):
-    try:
-        return lookup(**kwargs)
-    except NotFound as exc:
-        raise InvalidInput({field: [_("No such record is visible to you.")]}) from exc
 
 
 # (API field, service argument, lookup by id)
