@@ -255,6 +255,18 @@ class ReturnLine(TimeStampedModel):
         return f"{self.return_order_id}/{self.position}"
 
     @property
+    def is_processable(self) -> bool:
+        """Whether processing acts on the line now (given a disposition): its goods are here,
+        or it is credited only and no goods come."""
+        if self.status in ARRIVED:
+            return True
+        return (
+            self.status == self.Status.EXPECTED
+            and self.disposition is not None
+            and self.disposition.action == DispositionCode.Action.CREDIT_ONLY
+        )
+
+    @property
     def amount(self) -> Decimal | None:
         if self.credit_price is None:
             return None
@@ -263,6 +275,15 @@ class ReturnLine(TimeStampedModel):
 
 # Lines that hold goods on our side, waiting for processing.
 ARRIVED = frozenset({ReturnLine.Status.REGISTERED, ReturnLine.Status.RECEIVED})
+# Lines holding goods on our side or in repair: a return is not closed by hand over them.
+BUSY = frozenset(
+    {
+        ReturnLine.Status.REGISTERED,
+        ReturnLine.Status.QUARANTINE,
+        ReturnLine.Status.RECEIVED,
+        ReturnLine.Status.IN_REPAIR,
+    }
+)
 # Lines whose story has ended (the return closes when every line is here).
 FINAL = frozenset(
     {

@@ -37,7 +37,7 @@ from openservice.returns.forms import (
     QuarantineForm,
     ReturnFilterForm,
 )
-from openservice.returns.models import ARRIVED, DispositionCode, ReturnLine, ReturnOrder
+from openservice.returns.models import BUSY, ReturnLine, ReturnOrder
 from openservice.returns.services.flow import UNPROCESSED
 
 RETURNS_PER_PAGE = 50
@@ -102,17 +102,6 @@ def return_list(request: HttpRequest):
 # -- One return --------------------------------------------------------------------------------
 
 
-def _processable(line: ReturnLine) -> bool:
-    """Whether processing would act on the line now (as the service decides it)."""
-    if line.status in ARRIVED:
-        return True
-    return (
-        line.status == S.EXPECTED
-        and line.disposition is not None
-        and line.disposition.action == DispositionCode.Action.CREDIT_ONLY
-    )
-
-
 def _line_forms(line: ReturnLine, dispositions) -> dict:
     """The empty forms of the actions the line's status allows, by action."""
     found = {}
@@ -160,14 +149,6 @@ def _summary(lines: list[ReturnLine], request) -> dict | None:
     }
 
 
-BUSY = {
-    ReturnLine.Status.REGISTERED,
-    ReturnLine.Status.QUARANTINE,
-    ReturnLine.Status.RECEIVED,
-    ReturnLine.Status.IN_REPAIR,
-}
-
-
 def _detail(request, ret: ReturnOrder, *, bound=None, refusal="", at="", status=200):
     """The return page. `bound` is the form of a line action that came back with errors, as
     ((line id, action), form); `refusal` is shown at `at` ("return", "line-<id>") or on top."""
@@ -182,7 +163,7 @@ def _detail(request, ret: ReturnOrder, *, bound=None, refusal="", at="", status=
             line.actions[bound[0][1]] = bound[1]
         line.refusal = refusal if at == f"line-{line.pk}" else ""
     may = {
-        "process": acts and any(_processable(line) for line in lines),
+        "process": acts and any(line.is_processable for line in lines),
         # Closing by hand gives up expected lines; goods on hand or in repair come first.
         "close": acts
         and ret.status == ReturnOrder.Status.OPEN

@@ -32,7 +32,6 @@ from openservice.returns.errors import (
     ReplacementShipped,
 )
 from openservice.returns.models import (
-    ARRIVED,
     CREDIT_ACTIONS,
     REPLACE_ACTIONS,
     DispositionCode,
@@ -71,16 +70,6 @@ class ProcessResult:
     skipped_line_ids: list[int] = field(default_factory=list)
 
 
-def _processable(line: ReturnLine) -> bool:
-    if line.status in ARRIVED:
-        return True
-    return (
-        line.status == S.EXPECTED
-        and line.disposition is not None
-        and line.disposition.action == A.CREDIT_ONLY
-    )
-
-
 def _select(ret: ReturnOrder, line_ids) -> tuple[list[ReturnLine], list[ReturnLine]]:
     lines = list(
         ReturnLine.objects.select_for_update(of=("self",))
@@ -93,7 +82,7 @@ def _select(ret: ReturnOrder, line_ids) -> tuple[list[ReturnLine], list[ReturnLi
         if unknown:
             raise InvalidInput({"line_ids": [_("Not lines of this return: %s") % unknown]})
         lines = [line for line in lines if line.pk in set(line_ids)]
-    candidates = [line for line in lines if _processable(line)]
+    candidates = [line for line in lines if line.is_processable]
     ready = [line for line in candidates if line.disposition_id is not None]
     waiting = [line for line in candidates if line.disposition_id is None]
     # Named lines must be ready; a run over the whole return is refused only when it could do

@@ -29,7 +29,13 @@ from openservice.returns.errors import (
     LinesFixed,
     NotCancellable,
 )
-from openservice.returns.models import DispositionCode, ReturnLine, ReturnOrder, ReturnReason
+from openservice.returns.models import (
+    BUSY,
+    DispositionCode,
+    ReturnLine,
+    ReturnOrder,
+    ReturnReason,
+)
 from openservice.returns.services.common import close_if_done, line_of, lock_return, writable
 
 # The largest quantity a line holds (12 digits, 3 of them decimals).
@@ -356,16 +362,7 @@ def return_close(*, ret: ReturnOrder, by, now=None) -> ReturnOrder:
     ret = writable(ret)
     if ret.status != ReturnOrder.Status.OPEN:
         raise NotCancellable(_("Only an open return is closed by hand; cancel a created one."))
-    busy = list(
-        ret.lines.filter(
-            status__in=[
-                ReturnLine.Status.REGISTERED,
-                ReturnLine.Status.QUARANTINE,
-                ReturnLine.Status.RECEIVED,
-                ReturnLine.Status.IN_REPAIR,
-            ]
-        ).values_list("pk", flat=True)
-    )
+    busy = list(ret.lines.filter(status__in=BUSY).values_list("pk", flat=True))
     if busy:
         raise LineNotInStatus(
             _("Process the lines that hold goods or are in repair first."), line_ids=busy
