@@ -21,6 +21,8 @@ from openservice.core.auth import BearerAuth, SessionAuth
 from openservice.core.errors import DomainError
 from openservice.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from openservice.customers.api import router as customers_router
+from openservice.dispatch.api import router as dispatch_router
+from openservice.dispatch.proposal_api import router as proposals_router
 from openservice.equipment.api import router as equipment_router
 from openservice.orders.api import router as orders_router
 from openservice.orders.generation_api import router as generation_router
@@ -55,7 +57,8 @@ class OpenServiceAPI(NinjaAPI):
                 "properties": {
                     "code": {"type": "string"},
                     "message": {"type": "string"},
-                    "details": {"type": "object"},
+                    # An object, except where a refusal lists findings (dispatch.conflict).
+                    "details": {"anyOf": [{"type": "object"}, {"type": "array"}]},
                 },
             },
         )
@@ -149,4 +152,6 @@ api.add_router("/", subscriptions_router)  # declares /subscriptions/fees/genera
 api.add_router("/", billing_router)  # declares /invoices/propose before {id}
 api.add_router("/", repairs_router)  # also serves /orders/{id}/repairs and /objects/{id}/repairs
 api.add_router("/", returns_router)  # also serves /return-codes/… and /replacements
+api.add_router("/", dispatch_router)  # also serves /technicians/{id}/calendar.ics
+api.add_router("/", proposals_router)
 api.add_router("/", reports_router)

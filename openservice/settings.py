@@ -182,6 +182,14 @@ VAT_DEFAULT_RATE = os.environ.get("VAT_DEFAULT_RATE") or "25.5"
 INVOICE_PAYMENT_DAYS = int(os.environ.get("INVOICE_PAYMENT_DAYS") or 14)
 # Returns: how many days a return authorisation (RMA) is valid for the goods to arrive.
 RETURN_VALIDITY_DAYS = int(os.environ.get("RETURN_VALIDITY_DAYS") or 30)
+# Dispatch: travel between sites is the great-circle distance times the detour factor at the
+# speed (km/h), unless an OSRM server gives road times; a visit without tasks or hour lines
+# takes the default minutes; the optimiser may be given at most the maximum seconds.
+DISPATCH_TRAVEL_SPEED_KMH = float(os.environ.get("DISPATCH_TRAVEL_SPEED_KMH") or 30)
+DISPATCH_DETOUR_FACTOR = float(os.environ.get("DISPATCH_DETOUR_FACTOR") or 1.3)
+DISPATCH_OSRM_URL = os.environ.get("DISPATCH_OSRM_URL") or ""
+DISPATCH_DEFAULT_VISIT_MINUTES = int(os.environ.get("DISPATCH_DEFAULT_VISIT_MINUTES") or 60)
+DISPATCH_OPTIMISER_MAX_SECONDS = int(os.environ.get("DISPATCH_OPTIMISER_MAX_SECONDS") or 60)
 COMPANY_NAME = os.environ.get("COMPANY_NAME") or "OpenService Demo Oy"
 COMPANY_ADDRESS = os.environ.get("COMPANY_ADDRESS") or "Hämeentie 1, 00530 Helsinki, Finland"
 COMPANY_VAT_ID = os.environ.get("COMPANY_VAT_ID") or "FI12345678"

@@ -24,6 +24,7 @@ urlpatterns = [
     path("subscriptions/", include("openservice.billing.subscription_urls")),
     path("invoices/", include("openservice.billing.urls")),
     path("returns/", include("openservice.returns.urls")),
+    path("dispatch/", include("openservice.dispatch.urls")),
     path("objects/", include("openservice.equipment.urls")),
     path("boms/", include("openservice.catalog.urls")),
     path("calendars/", include("openservice.calendars.urls")),

@@ -6,10 +6,16 @@ from openservice.core.errors import DomainError, InvalidInput
 
 
 class AppointmentConflict(DomainError):
-    """Hard conflicts: `details["conflicts"]` lists them as {"code", "message", ...}."""
+    """Hard conflicts: `details` is the list of them, each {"code", "message", ...} (the API
+    answers `{"code": "dispatch.conflict", "message", "details": [...]}`)."""
 
     code = "dispatch.conflict"
     default_message = _("The appointment conflicts with the technician's schedule or the order.")
+
+    def __init__(self, conflicts: list[dict], message=None):
+        super().__init__(message)
+        self.conflicts = conflicts
+        self.details = conflicts
 
 
 class OrderClosed(DomainError):

@@ -80,3 +80,79 @@ class Appointment(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+
+class Proposal(TimeStampedModel):
+    """A plan the optimiser proposed for a date range: its assignments and the work it left
+    out, kept unchanged until a dispatcher accepts or discards it. `snapshot` is what the plan
+    was made from (the orders' versions and the technicians' appointments), so accepting it
+    after any of that changed is refused rather than booking a plan made for another day."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        ACCEPTED = "accepted", _("accepted")
+        DISCARDED = "discarded", _("discarded")
+
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    time_limit_seconds = models.PositiveIntegerField(_("time limit (seconds)"))
+    seconds = models.DecimalField(_("seconds taken"), max_digits=8, decimal_places=2, default=0)
+    # {"assignments": [...], "unassigned": [...], "breaks": [...]} as the API shows them.
+    result = models.JSONField(_("result"), default=dict)
+    snapshot = models.JSONField(_("snapshot"), default=dict)
+    travel_minutes = models.PositiveIntegerField(_("travel minutes"), default=0)
+    late_minutes = models.PositiveIntegerField(_("late minutes"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted or discarded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("accepted or discarded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("plan proposal")
+        verbose_name_plural = _("plan proposals")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(date_to__gte=models.F("date_from")),
+                name="proposal_dates_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date_from}–{self.date_to} ({self.status})"
+
+
+class CalendarFeed(TimeStampedModel):
+    """The secret token of a technician's iCalendar feed of appointments. Whoever holds the
+    address reads the feed, so it is long and random, and resetting it locks out the old one."""
+
+    technician = models.OneToOneField(
+        "workforce.Technician",
+        verbose_name=_("technician"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"feed of {self.technician_id}"

@@ -2,12 +2,17 @@
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from openservice.core.errors import NotFound
 from openservice.core.roles import Role, has_role
-from openservice.dispatch.models import Appointment
+from openservice.dispatch.models import Appointment, Proposal
+from openservice.orders.models import ServiceOrder, Stage
+from openservice.orders.selectors import PRIORITY_RANK
+
+# Orders waiting for a visit: not started, held, finished or cancelled.
+PLANNABLE = (Stage.Category.NEW, Stage.Category.SCHEDULED)
 
 SEE_ALL = (Role.MANAGER, Role.DISPATCHER, Role.ADMINISTRATOR)
 
@@ -56,3 +61,41 @@ def appointment_get(*, user, appointment_id: int) -> Appointment:
     if appointment is None:
         raise NotFound(appointment_id=appointment_id)
     return appointment
+
+
+def orders_to_plan(
+    *, date_from: date, date_to: date, order_ids: list[int] | None = None
+) -> QuerySet[ServiceOrder]:
+    """The unassigned queue: orders in a new or scheduled stage with no active appointment that
+    may be visited in [date_from, date_to] (their requested window reaches into it, or without
+    one their service date is not after it: overdue ones stay in the queue), most urgent first:
+    by SLA resolution due instant (none last), then priority, then service date and number."""
+    booked = Appointment.objects.filter(order=OuterRef("pk"), status__in=Appointment.ACTIVE)
+    reaches = Q(requested_start__isnull=True) | Q(requested_start__lt=_start_of(date_to, days=1))
+    reaches &= Q(requested_end__isnull=True) | Q(requested_end__gt=_start_of(date_from))
+    dated = Q(requested_start__isnull=False) | Q(requested_end__isnull=False)
+    dated |= Q(service_on__isnull=True) | Q(service_on__lte=date_to)
+    orders = ServiceOrder.objects.filter(stage__category__in=PLANNABLE).filter(reaches & dated)
+    if order_ids is not None:
+        orders = orders.filter(pk__in=order_ids)
+    return (
+        orders.exclude(Exists(booked))
+        .select_related("stage", "customer", "site", "agreement")
+        .annotate(priority_rank=PRIORITY_RANK)
+        .order_by(
+            F("sla_resolution_due_at").asc(nulls_last=True),
+            "-priority_rank",
+            F("service_on").asc(nulls_last=True),
+            "number",
+        )
+    )
+
+
+def proposal_get(*, user, proposal_id: int) -> Proposal:
+    """A plan proposal; planners and administrators read them."""
+    if not user.has_perm("dispatch.view_proposal"):
+        raise NotFound(proposal_id=proposal_id)
+    proposal = Proposal.objects.filter(pk=proposal_id).first()
+    if proposal is None:
+        raise NotFound(proposal_id=proposal_id)
+    return proposal

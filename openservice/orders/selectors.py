@@ -39,13 +39,30 @@ PRIORITY_RANK = Case(
 )
 
 
+# The appointment statuses that give a technician the order (dispatch's; cancelled does not).
+BOOKED = ("tentative", "confirmed", "travelling", "on_site", "done")
+
+
+def assigned_to(user) -> Q:
+    """The orders a technician works on: those they are the preferred technician of, and those
+    they have an appointment for (dispatch), done ones included so they can still sign off."""
+    booked = ServiceOrder.objects.filter(
+        appointments__technician__user=user, appointments__status__in=BOOKED
+    ).values("pk")
+    return Q(preferred_technician__user=user) | Q(pk__in=booked)
+
+
+def is_assigned_to(user, order: ServiceOrder) -> bool:
+    return ServiceOrder.objects.filter(assigned_to(user), pk=order.pk).exists()
+
+
 def _visible(user) -> QuerySet[ServiceOrder]:
     orders = ServiceOrder.objects.all()
     if user.is_superuser or has_role(user, *OFFICE_ROLES):
         return orders
     scope = Q(pk__in=[])
     if has_role(user, Role.TECHNICIAN):
-        scope |= Q(preferred_technician__user=user)
+        scope |= assigned_to(user)
     if has_role(user, Role.CUSTOMER):
         scope |= Q(customer__contacts__user=user, customer__contacts__is_active=True)
     return orders.filter(scope)

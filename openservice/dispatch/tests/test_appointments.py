@@ -32,6 +32,7 @@ from openservice.dispatch.tests.factories import (
 )
 from openservice.orders import services as orders
 from openservice.orders.models import ServiceOrder, Stage
+from openservice.orders.selectors import order_list
 from openservice.orders.tests.factories import order_in_stage, reason, stage
 from openservice.workforce.tests.factories import SkillFactory
 
@@ -53,7 +54,7 @@ def refused(exc_info) -> list[tuple]:
     """The codes and ids of a refusal's conflicts (messages checked separately)."""
     return [
         tuple((key, value) for key, value in item.items() if key != "message")
-        for item in exc_info.value.details["conflicts"]
+        for item in exc_info.value.details
     ]
 
 
@@ -107,15 +108,13 @@ def test_overlap_with_another_appointment_is_refused_and_nothing_written(dispatc
         create(dispatcher, job, anna, at(9, 30), at(11, 30))
 
     assert caught.value.code == "dispatch.conflict"
-    assert caught.value.details == {
-        "conflicts": [
-            {
-                "code": "overlap",
-                "message": "The technician has another appointment at that time.",
-                "appointment_ids": [first.pk, second.pk],
-            }
-        ]
-    }
+    assert caught.value.details == [
+        {
+            "code": "overlap",
+            "message": "The technician has another appointment at that time.",
+            "appointment_ids": [first.pk, second.pk],
+        }
+    ]
     assert Appointment.objects.count() == 2
     assert stage_of(job) == "new"
 
@@ -155,7 +154,7 @@ def test_outside_working_time_is_refused(dispatcher, anna, start, end):
         create(dispatcher, job, anna, start, end)
 
     assert refused(caught) == [(("code", "outside_working_time"),)]
-    assert caught.value.details["conflicts"][0]["message"] == (
+    assert caught.value.details[0]["message"] == (
         "The appointment is outside the technician's working time."
     )
     assert not Appointment.objects.exists()
@@ -222,12 +221,12 @@ def test_all_hard_conflicts_are_listed_together(dispatcher, anna):
     with pytest.raises(AppointmentConflict) as caught:
         create(dispatcher, job, anna, at(15, 30), at(17))
 
-    assert [item["code"] for item in caught.value.details["conflicts"]] == [
+    assert [item["code"] for item in caught.value.details] == [
         "overlap",
         "outside_working_time",
         "outside_requested_window",
     ]
-    assert caught.value.details["conflicts"][0]["appointment_ids"] == [other.pk]
+    assert caught.value.details[0]["appointment_ids"] == [other.pk]
 
 
 def test_an_appointment_must_end_after_it_starts(dispatcher, anna):
@@ -523,16 +522,29 @@ def test_arriving_where_the_workflow_has_no_way_on_warns(dispatcher, anna):
     ]
 
 
-def test_a_technician_on_an_order_not_theirs_cannot_move_its_stage(dispatcher, anna):
+def test_the_booked_technician_moves_the_stage_of_an_order_not_preferred_to_them(dispatcher, anna):
     job = order(by=dispatcher)
+    assert job.preferred_technician_id is None
     made = appointment(by=dispatcher, order=job, technician=anna, starts_at=at(9), ends_at=at(10))
 
     made, warnings = services.appointment_set_status(appointment=made, to=S.ON_SITE, by=anna.user)
 
-    assert (made.status, stage_of(job)) == (S.ON_SITE, "scheduled")
-    assert [(w["code"], w["reason"]) for w in warnings] == [
-        ("order_stage_unchanged", "orders.transition_not_allowed")
-    ]
+    assert (made.status, stage_of(job), warnings) == (S.ON_SITE, "in_progress", [])
+
+
+def test_an_appointment_gives_the_technician_the_order_until_it_is_cancelled(
+    dispatcher, anna, make_user
+):
+    bert = technician(name="Bert", user=make_user(Role.TECHNICIAN, username="bert"))
+    job = order(by=dispatcher)
+    made = appointment(by=dispatcher, order=job, technician=anna, starts_at=at(9), ends_at=at(10))
+
+    assert list(order_list(user=anna.user).values_list("pk", flat=True)) == [job.pk]
+    assert list(order_list(user=bert.user)) == []
+
+    services.appointment_cancel(appointment=made, by=dispatcher)
+
+    assert list(order_list(user=anna.user)) == []
 
 
 @pytest.mark.parametrize(

@@ -21,25 +21,21 @@ from openservice.orders.errors import (
 )
 from openservice.orders.events import OrderCancelled, OrderStageChanged
 from openservice.orders.models import OrderLine, ServiceOrder, Stage, StageChange, StageTransition
+from openservice.orders.selectors import is_assigned_to
 from openservice.orders.services.common import bump_version, lock_order
 from openservice.orders.services.sla import order_sla_refresh
 
 
-def _is_own_order(user, order: ServiceOrder) -> bool:
-    technician = order.preferred_technician
-    return technician is not None and technician.user_id == user.pk
-
-
 def may_make(user, order: ServiceOrder, transition: StageTransition) -> bool:
     """Whether the user's roles allow the transition on this order. Technicians act only on
-    orders assigned to them (through the preferred technician, until dispatch arrives)."""
+    orders assigned to them (the preferred technician, or booked by an appointment)."""
     if user.is_superuser:
         return True
     allowed = {group.name for group in transition.roles.all()}
     roles = {role.value for role in roles_of(user)} & allowed
     if roles - {Role.TECHNICIAN.value}:
         return True
-    return bool(roles) and _is_own_order(user, order)
+    return bool(roles) and is_assigned_to(user, order)
 
 
 def allowed_transitions(user, order: ServiceOrder) -> list[StageTransition]:

@@ -1,0 +1,5 @@
+"""API for appointments and the technicians' calendar feeds."""
+
+from ninja import Router
+
+router = Router(tags=["dispatch"])

@@ -1,0 +1,3 @@
+"""The dispatch board's URLs (mounted under /dispatch/)."""
+
+urlpatterns = []

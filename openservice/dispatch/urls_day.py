@@ -1,0 +1,3 @@
+"""The technician's day URLs (mounted under /dispatch/)."""
+
+urlpatterns = []
