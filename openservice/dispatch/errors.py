@@ -44,3 +44,62 @@ class EndsBeforeStart(InvalidInput):
 
     def __init__(self):
         super().__init__({"ends_at": [str(self.default_message)]})
+
+
+class EmptyRange(InvalidInput):
+    code = "dispatch.empty_range"
+    default_message = _("The period is empty: it must not end before it starts.")
+
+    def __init__(self):
+        super().__init__({"date_to": [str(self.default_message)]}, self.default_message)
+
+
+class RangeTooLong(InvalidInput):
+    code = "dispatch.range_too_long"
+    default_message = _("Plan at most %(days)s days at a time.")
+
+    def __init__(self, days: int):
+        message = self.default_message % {"days": days}
+        super().__init__({"date_to": [message]}, message)
+
+
+class TimeLimitTooLong(InvalidInput):
+    code = "dispatch.time_limit_too_long"
+    default_message = _("The time limit may be at most %(seconds)s seconds.")
+
+    def __init__(self, seconds: int):
+        message = self.default_message % {"seconds": seconds}
+        super().__init__({"time_limit_seconds": [message]}, message)
+
+
+class NoTechnicians(DomainError):
+    code = "dispatch.no_technicians"
+    default_message = _(
+        "No active technician with a home base is in the plan: there is nobody to plan for."
+    )
+
+
+class TravelUnavailable(DomainError):
+    code = "dispatch.travel_unavailable"
+    default_message = _("Travel times could not be had from the road-time service: %(reason)s")
+
+
+class ProposalClosed(DomainError):
+    code = "dispatch.proposal_closed"
+    default_message = _("The proposal was already accepted or discarded.")
+
+
+class ProposalStale(DomainError):
+    """What changed since the proposal was made: `details` is the list, each {"code",
+    "message", "order_id" or "technician_id"}."""
+
+    code = "dispatch.proposal_stale"
+    default_message = _(
+        "The orders or the technicians' schedules changed after the plan was proposed: "
+        "propose again."
+    )
+
+    def __init__(self, changes: list[dict], message=None):
+        super().__init__(message)
+        self.changes = changes
+        self.details = changes

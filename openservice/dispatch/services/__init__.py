@@ -6,6 +6,11 @@ from openservice.dispatch.services.appointments import (
     appointment_move,
 )
 from openservice.dispatch.services.orders import appointments_cancel_for_order
+from openservice.dispatch.services.proposals import (
+    proposal_accept,
+    proposal_create,
+    proposal_discard,
+)
 from openservice.dispatch.services.status import appointment_set_status
 
 __all__ = [
@@ -14,4 +19,7 @@ __all__ = [
     "appointment_move",
     "appointment_set_status",
     "appointments_cancel_for_order",
+    "proposal_accept",
+    "proposal_create",
+    "proposal_discard",
 ]

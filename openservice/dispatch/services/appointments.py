@@ -1,5 +1,6 @@
 """Placing appointments: create, move and cancel (dispatchers and managers)."""
 
+from collections.abc import Collection
 from datetime import datetime
 
 from django.db import transaction
@@ -50,11 +51,13 @@ def appointment_create(
     note: str = "",
     travel_minutes: int | None = None,
     now: datetime | None = None,
+    moving: Collection[int] = (),
 ) -> tuple[Appointment, list[dict]]:
     """Book the technician for the order. Hard conflicts refuse it (`dispatch.conflict`, with
     the list); the warnings come back with the appointment. The order's first appointment moves
     a `new` order to `scheduled`. `travel_minutes` defaults to the estimate from the previous
-    appointment's site."""
+    appointment's site. `moving`: appointments the caller moves in the same transaction
+    (accepting a proposal), out of the way; the caller checks the end result."""
     require_planner(by)
     if status not in Appointment.MOVABLE:
         raise InvalidStatus(status=status)
@@ -63,7 +66,11 @@ def appointment_create(
     _require_active(technician)
     _require_open(order)
     warnings, estimated = check(
-        order=order, technician=technician, starts_at=starts_at, ends_at=ends_at
+        order=order,
+        technician=technician,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        exclude_ids=moving,
     )
     first = not order.appointments.filter(status__in=Appointment.ACTIVE).exists()
     appointment = Appointment.objects.create(
@@ -95,10 +102,13 @@ def appointment_move(
     ends_at: datetime,
     by,
     technician: Technician | None = None,
+    moving: Collection[int] = (),
 ) -> tuple[Appointment, list[dict]]:
     """Move a tentative or confirmed appointment in time and optionally to another technician;
     the same rules as creating it, with the appointment itself out of the way. The travel
-    estimate follows the new previous appointment."""
+    estimate follows the new previous appointment. `moving`: other appointments the caller
+    moves in the same transaction (accepting a proposal), out of the way too; the caller
+    checks the end result."""
     require_planner(by)
     target_id = technician.pk if technician is not None else appointment.technician_id
     technicians, order = lock({appointment.technician_id, target_id}, appointment.order)
@@ -113,7 +123,7 @@ def appointment_move(
         technician=technician,
         starts_at=starts_at,
         ends_at=ends_at,
-        exclude_id=appointment.pk,
+        exclude_ids={appointment.pk, *moving},
     )
     before = _interval(appointment)
     appointment.technician, appointment.starts_at, appointment.ends_at = (

@@ -1,6 +1,7 @@
 """Shared steps of the appointment services: locking, gathering what the rules need, checking
 them, the translated messages of findings, and moving the order along its workflow."""
 
+from collections.abc import Collection
 from datetime import datetime
 
 from django.conf import settings
@@ -88,10 +89,12 @@ def check(
     technician: Technician,
     starts_at: datetime,
     ends_at: datetime,
-    exclude_id: int | None = None,
+    exclude_ids: Collection[int] = (),
 ) -> tuple[list[dict], int]:
     """Refuse the placement on any hard conflict (nothing is written: the caller has not written
-    yet); return its warnings and the estimated travel minutes from the previous appointment."""
+    yet); return its warnings and the estimated travel minutes from the previous appointment.
+    `exclude_ids`: appointments out of the way (the one being moved, and those a proposal
+    being accepted moves too)."""
     if ends_at <= starts_at:
         raise EndsBeforeStart()
     others = [
@@ -99,7 +102,7 @@ def check(
         for row in Appointment.objects.filter(
             technician_id=technician.pk, status__in=Appointment.ACTIVE
         )
-        .exclude(pk=exclude_id)
+        .exclude(pk__in=list(exclude_ids))
         .select_related("order__site")
     ]
     found = conflicts.hard_conflicts(
