@@ -144,7 +144,11 @@ def _windows(order: ServiceOrder, start: datetime, end: datetime, days: list[dat
         if order.requested_start is None and order.requested_end is None:
             return None
         return ((low, high),) if high > low else ()
-    calendar = arithmetic_of(hours)
+    return _windows_within(arithmetic_of(hours), low, high, days)
+
+
+def _windows_within(calendar, low: datetime, high: datetime, days: list[date]):
+    """The calendar's open intervals on the days, cut to [low, high)."""
     windows = []
     for day in days:
         for open_start, open_end in calendar.intervals_on(day):
