@@ -149,6 +149,13 @@ def _keep_the_test_transaction():
 
 
 @pytest.fixture(autouse=True)
+def _short_optimiser_runs(settings):
+    """The optimiser may run for as long as a request allows it; the fuzzer asks for plans by
+    the dozen, so each may take a second at most (a longer limit is refused with 422)."""
+    settings.DISPATCH_OPTIMISER_MAX_SECONDS = 1
+
+
+@pytest.fixture(autouse=True)
 def _quiet_client_errors(caplog):
     """4xx answers are expected by the thousand; keep Django's warnings out of failure output."""
     caplog.set_level("ERROR", logger="django.request")

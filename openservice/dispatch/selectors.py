@@ -1,5 +1,6 @@
 """Reads of appointments, with the visibility of the user's role applied in one place."""
 
+import secrets
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -7,12 +8,16 @@ from django.utils import timezone
 
 from openservice.core.errors import NotFound
 from openservice.core.roles import Role, has_role
-from openservice.dispatch.models import Appointment, Proposal
+from openservice.dispatch.models import Appointment, CalendarFeed, Proposal
 from openservice.orders.models import ServiceOrder, Stage
 from openservice.orders.selectors import PRIORITY_RANK
+from openservice.workforce.models import Technician
 
 # Orders waiting for a visit: not started, held, finished or cancelled.
 PLANNABLE = (Stage.Category.NEW, Stage.Category.SCHEDULED)
+# A technician's calendar feed starts this far back, so the last weeks' visits stay on the
+# phone; it has no end.
+FEED_HISTORY = timedelta(days=30)
 
 SEE_ALL = (Role.MANAGER, Role.DISPATCHER, Role.ADMINISTRATOR)
 
@@ -99,3 +104,29 @@ def proposal_get(*, user, proposal_id: int) -> Proposal:
     if proposal is None:
         raise NotFound(proposal_id=proposal_id)
     return proposal
+
+
+def feed_open(*, technician_id: int, token: str | None) -> Technician:
+    """The active technician whose feed `token` opens, or NotFound (the same for every reason)."""
+    feed = (
+        CalendarFeed.objects.select_related("technician")
+        .filter(technician_id=technician_id, technician__is_active=True)
+        .first()
+    )
+    given = (token or "").encode("utf-8", "replace")
+    expected = feed.token.encode() if feed is not None else secrets.token_urlsafe(32).encode()
+    # Compared even without a feed, so the answer takes as long either way.
+    if not secrets.compare_digest(given, expected) or feed is None:
+        raise NotFound()
+    return feed.technician
+
+
+def feed_appointments(*, technician: Technician, now: datetime) -> list[Appointment]:
+    """The technician's appointments for the feed: every one not cancelled that ends after
+    `now` less FEED_HISTORY, in time order."""
+    return list(
+        Appointment.objects.filter(technician=technician, ends_at__gt=now - FEED_HISTORY)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("order__customer", "order__site")
+        .order_by("starts_at", "pk")
+    )
