@@ -266,7 +266,9 @@ def build(
                 duration_minutes=duration_minutes(order),
                 windows=windows or (),
                 skills=_skill_tokens(_order_skills(order), held=False),
-                priority=order.priority,
+                # A visit already booked weighs as a critical job: a plan moves it rather
+                # than drops it, unless nothing else fits.
+                priority="critical" if order.pk in movable else order.priority,
                 due=due,
             )
         )
@@ -294,6 +296,7 @@ def build(
         for a in booked
         if a.order_id not in by_id or a.pk != getattr(movable.get(a.order_id), "pk", None)
     ]
+    fixed += _whereabouts(ids, fixed, homes, horizon_start)
     current = [
         optimiser.Planned(job_id=pk, technician_id=a.technician_id, start=a.starts_at)
         for pk, a in sorted(movable.items())
@@ -314,6 +317,38 @@ def build(
         left_out=left_out,
         snapshot=_snapshot(orders, booked, people),
     )
+
+
+def _whereabouts(technician_ids, fixed, homes, now: datetime) -> list:
+    """Where the technicians are now, on a day under way: at the site of their last visit
+    today that has begun (done, or on site), as a one-minute fixed stay there from now, so the
+    re-plan drives them on from it rather than from home. Not for a technician whose fixed
+    appointment already covers now (it places them), nor before anyone has started."""
+    busy = {f.technician_id for f in fixed if f.start <= now + timedelta(minutes=1) and f.end > now}
+    day_start = _start_of(timezone.localtime(now).date())
+    latest: dict[int, Appointment] = {}
+    for row in (
+        Appointment.objects.filter(
+            technician_id__in=technician_ids,
+            status__in=(Appointment.Status.DONE, *STARTED),
+            starts_at__gte=day_start,
+            starts_at__lt=now,
+        )
+        .select_related("order__site")
+        .order_by("technician_id", "starts_at", "pk")
+    ):
+        latest[row.technician_id] = row
+    return [
+        optimiser.Fixed(
+            job_id=-row.pk,
+            technician_id=technician_id,
+            start=now,
+            end=now + timedelta(minutes=1),
+            location=_site_location(row.order) or homes[technician_id],
+        )
+        for technician_id, row in sorted(latest.items())
+        if technician_id not in busy
+    ]
 
 
 def reason_of(order_id: int, code: str) -> dict:

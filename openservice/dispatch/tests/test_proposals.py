@@ -20,7 +20,14 @@ from openservice.dispatch.errors import (
     ProposalStale,
 )
 from openservice.dispatch.models import Appointment, Proposal
-from openservice.dispatch.tests.factories import MONDAY, appointment, at, order, technician
+from openservice.dispatch.tests.factories import (
+    MONDAY,
+    appointment,
+    at,
+    espoo_site,
+    order,
+    technician,
+)
 from openservice.orders import services as orders
 from openservice.orders.models import ServiceOrder
 from openservice.workforce.models import Skill
@@ -386,3 +393,47 @@ def test_an_overlap_left_after_the_moves_refuses_the_whole_acceptance(dispatcher
 
     assert Appointment.objects.count() == 0
     assert ServiceOrder.objects.get(pk=job.pk).stage.code == "new"
+
+
+def test_a_booked_visit_is_moved_rather_than_dropped_for_queue_work(dispatcher):
+    short = WorkCalendarFactory(hours={"mon": [["08:00", "10:00"]]})
+    person = technician(name="Eero", calendar=short, **HOME)
+    booked = appointment(
+        by=dispatcher,
+        order=order(by=dispatcher),
+        technician=person,
+        starts_at=at(9),
+        ends_at=at(10),
+    )
+    first, second = order(by=dispatcher, priority="high"), order(by=dispatcher, priority="high")
+
+    proposal = propose(dispatcher)
+
+    kept = [a for a in proposal.result["assignments"] if a["appointment_id"] == booked.pk]
+    assert len(kept) == 1
+    assert len(proposal.result["assignments"]) == 2
+    [left] = proposal.result["unassigned"]
+    assert (left["order_id"] in {first.pk, second.pk}, left["reason"]) == (True, "no_capacity")
+
+
+def test_a_day_under_way_goes_on_from_the_last_visit_not_from_home(dispatcher, anna):
+    there = espoo_site()
+    done = appointment(
+        by=dispatcher,
+        order=order(by=dispatcher, site=there),
+        technician=anna,
+        starts_at=at(8),
+        ends_at=at(9),
+    )
+    services.appointment_set_status(appointment=done, to=S.ON_SITE, by=dispatcher)
+    services.appointment_set_status(appointment=done, to=S.DONE, by=dispatcher)
+    job = order(by=dispatcher, site=there)
+
+    proposal = propose(dispatcher, now=at(9))
+
+    [assignment] = proposal.result["assignments"]
+    assert (assignment["order_id"], assignment["starts_at"], assignment["travel_minutes"]) == (
+        job.pk,
+        iso(9, 2),  # the plan starts a minute from now; the technician is there by then
+        0,
+    )
