@@ -47,6 +47,8 @@ def navigation_for(user) -> list[NavItem]:
     if user.has_perm("equipment.view_serviceobject"):
         # Customers see their own objects only (the selector narrows the list).
         items.append(NavItem(_("Objects"), reverse("equipment:list"), "objects"))
+    if user.has_perm("dispatch.add_appointment"):
+        items.append(NavItem(_("Dispatch"), reverse("dispatch:board"), "dispatch"))
     if user.has_perm("workforce.view_technician"):
         items.append(NavItem(_("Technicians"), reverse("workforce:list"), "technicians"))
     if user.has_perm("calendars.change_workcalendar"):

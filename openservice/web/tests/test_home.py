@@ -296,12 +296,12 @@ def test_user_without_role_gets_a_welcome_page(client, make_user):
         (
             "manager",
             {"home", "orders", "monitor", "agreements", "customers", "objects", "technicians"}
-            | {"calendars", "sla", "reports", "subscriptions", "invoices", "returns"},
+            | {"calendars", "sla", "reports", "subscriptions", "invoices", "returns", "dispatch"},
         ),
         (
             "dispatcher",
             {"home", "orders", "monitor", "agreements", "customers", "objects", "technicians"}
-            | {"reports", "returns"},  # the repair reports
+            | {"reports", "returns", "dispatch"},  # the repair reports; the dispatch board
         ),
         ("technician_user", {"home", "orders", "repairs", "customers", "objects", "technicians"}),
         (
