@@ -15,6 +15,8 @@ from openservice.customers.selectors import (
     customer_of_user,
     site_list,
 )
+from openservice.dispatch.models import Appointment
+from openservice.dispatch.selectors import appointment_list
 from openservice.orders.models import SlaState
 from openservice.orders.selectors import (
     orders_by_stage,
@@ -84,13 +86,19 @@ def dispatcher_home(user) -> dict:
 
 
 def technician_home(user) -> dict:
-    """'My day': the technician's open orders for today, the overdue ones and the next ones;
-    the first of them is shown expanded."""
+    """'My day': today's appointments (each leads to its card on the day page), then the
+    technician's open orders for today, the overdue ones and the next ones; the first of them
+    is shown expanded."""
     me = technician_of_user(user)
     today = timezone.localdate()
     context = {"me": me, "teammates": [], "today": today, "expanded_pk": None}
     if me is None:
         return context
+    context["appointments"] = list(
+        appointment_list(user=user, technician_id=me.pk, date_from=today, date_to=today)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("order__customer")
+    )
     if me.team_id:
         context["teammates"] = technician_list(
             user=user, team_id=me.team_id, is_active=True
