@@ -56,6 +56,19 @@ def is_assigned_to(user, order: ServiceOrder) -> bool:
     return ServiceOrder.objects.filter(assigned_to(user), pk=order.pk).exists()
 
 
+def of_technician(technician_id: int) -> Q:
+    """The orders of a technician (a filter): preferred technician or booked by appointment."""
+    booked = ServiceOrder.objects.filter(
+        appointments__technician_id=technician_id, appointments__status__in=BOOKED
+    ).values("pk")
+    return Q(preferred_technician_id=technician_id) | Q(pk__in=booked)
+
+
+def orders_visible_among(*, user, order_ids) -> set[int]:
+    """Which of the orders the user may open."""
+    return set(_visible(user).filter(pk__in=list(order_ids)).values_list("pk", flat=True))
+
+
 def _visible(user) -> QuerySet[ServiceOrder]:
     orders = ServiceOrder.objects.all()
     if user.is_superuser or has_role(user, *OFFICE_ROLES):
@@ -108,7 +121,7 @@ def order_list(
     if priority:
         orders = orders.filter(priority=priority)
     if technician_id is not None:
-        orders = orders.filter(preferred_technician_id=technician_id)
+        orders = orders.filter(of_technician(technician_id))
     if agreement_id is not None:
         orders = orders.filter(agreement_id=agreement_id)
     if origin:
@@ -247,7 +260,7 @@ def orders_open(
         .annotate(priority_rank=PRIORITY_RANK)
     )
     if technician_id is not None:
-        orders = orders.filter(preferred_technician_id=technician_id)
+        orders = orders.filter(of_technician(technician_id))
     return orders.order_by(F("service_on").asc(nulls_last=True), "-priority_rank", "number")
 
 

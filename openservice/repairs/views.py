@@ -23,11 +23,9 @@ from django.views.decorators.http import require_POST
 from openservice.catalog.selectors import item_list, items_by_id
 from openservice.core.errors import DomainError
 from openservice.core.pages import add_domain_error, page_of
-from openservice.core.roles import Role, has_role
-from openservice.customers.selectors import customer_of_user
 from openservice.equipment.selectors import component_get, component_tree, object_get, object_list
 from openservice.equipment.tree import flatten
-from openservice.orders.selectors import OFFICE_ROLES, order_get
+from openservice.orders.selectors import order_get, orders_visible_among
 from openservice.repairs import selectors, services
 from openservice.repairs.forms import (
     CODE_FIELDS,
@@ -421,15 +419,9 @@ def suggestions(request: HttpRequest, pk: int):
 
 def _order_links(user, lines) -> set[int]:
     """The orders of the lines the user may open (the others would be 'not found' for them):
-    all for the office, a technician's own, a customer's user their customer's."""
-    if user.is_superuser or has_role(user, *OFFICE_ROLES):
-        return {line.order_id for line in lines}
-    linked = set()
-    if has_role(user, Role.TECHNICIAN) and (me := technician_of_user(user)) is not None:
-        linked |= {line.order_id for line in lines if line.order.preferred_technician_id == me.pk}
-    if has_role(user, Role.CUSTOMER) and (customer := customer_of_user(user)) is not None:
-        linked |= {line.order_id for line in lines if line.order.customer_id == customer.pk}
-    return linked
+    all for the office, a technician's own (preferred or booked), a customer's user their
+    customer's."""
+    return orders_visible_among(user=user, order_ids={line.order_id for line in lines})
 
 
 @login_required
