@@ -5,8 +5,8 @@ site name; an agreement by its customer and description) before it is created, s
 nothing and a newer demo adds only what is new. Orders are generated from the agreements for the
 months ahead, which generation itself makes idempotent; subscriptions and the last months'
 invoices come next (billing.py), then the repair codes and a repair history (repairs.py), then
-the return codes and returns in every status (returns.py). Runs
-in one transaction: a failure leaves the database as it was.
+the return codes and returns in every status (returns.py), then the technicians' field calendar
+and a week of appointments with an unassigned queue (dispatch.py). Runs in one transaction: a failure leaves the database as it was.
 """
 
 from dataclasses import dataclass, field
@@ -33,6 +33,7 @@ from openservice.customers import selectors as customer_selectors
 from openservice.customers import services as customer_services
 from openservice.demo import data
 from openservice.demo.billing import load_billing
+from openservice.demo.dispatch import load_dispatch
 from openservice.demo.repairs import load_repairs
 from openservice.demo.returns import load_returns
 from openservice.equipment import selectors as equipment_selectors
@@ -177,6 +178,7 @@ def load_demo() -> LoadReport:
     load_billing(staff["manager"], admin, report)
     load_repairs(staff["manager"], admin, report)
     load_returns(staff["manager"], admin, report)
+    load_dispatch(staff["dispatcher"], admin, report)
     order_services.sla_scan()
     return report
 
