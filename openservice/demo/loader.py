@@ -6,7 +6,8 @@ nothing and a newer demo adds only what is new. Orders are generated from the ag
 months ahead, which generation itself makes idempotent; subscriptions and the last months'
 invoices come next (billing.py), then the repair codes and a repair history (repairs.py), then
 the return codes and returns in every status (returns.py), then the technicians' field calendar
-and a week of appointments with an unassigned queue (dispatch.py). Runs in one transaction: a failure leaves the database as it was.
+and a week of appointments with an unassigned queue (dispatch.py). Runs in one transaction: a
+failure leaves the database as it was.
 """
 
 from dataclasses import dataclass, field
