@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -259,7 +259,8 @@ class Board:
 
 
 def _minutes(starts_at: datetime, ends_at: datetime) -> int:
-    return round((ends_at - starts_at).total_seconds() / 60)
+    # In UTC: two instants of one zoneinfo subtract as wall clocks (an hour off on DST days).
+    return round((ends_at.astimezone(UTC) - starts_at.astimezone(UTC)).total_seconds() / 60)
 
 
 def sla_mark(order: ServiceOrder, ends_at: datetime) -> str | None:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,12 +45,19 @@ class BoardState:
         return urlencode(params)
 
 
+# Business time is counted from 1900 to 9000 (calendars.arithmetic); a week's margin each side.
+FIRST_DAY, LAST_DAY = date(1900, 1, 8), date(8999, 12, 24)
+
+
 class BoardForm(forms.Form):
     """The board's toolbar. A value that does not parse falls back to its default (today, the
     day view, no filter) rather than failing the page."""
 
     date = forms.DateField(
-        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
     )
     view = forms.ChoiceField(
         label=_("View"), required=False, choices=[(DAY, _("Day")), (WEEK, _("Week"))]
@@ -89,6 +96,12 @@ class PlaceForm(forms.Form):
 
     technician = forms.IntegerField(label=_("Technician"), min_value=1)
     starts_at = forms.DateTimeField(label=_("Start"))
+
+    def clean_starts_at(self):
+        value = self.cleaned_data["starts_at"]
+        if not FIRST_DAY <= value.date() <= LAST_DAY:
+            raise forms.ValidationError(_("Choose a time between 1900 and 8999."))
+        return value
 
 
 class AssignForm(PlaceForm):

@@ -15,7 +15,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from openservice.calendars.selectors import arithmetic_of
+from openservice.calendars.selectors import arithmetic_of, calendar_default
 from openservice.core.choices import LineKind
 from openservice.dispatch import optimiser
 from openservice.dispatch.models import Appointment
@@ -159,17 +159,25 @@ def _windows_within(calendar, low: datetime, high: datetime, days: list[date]):
     return tuple(windows)
 
 
+def _length(appointment: Appointment) -> int:
+    return math.ceil((appointment.ends_at - appointment.starts_at).total_seconds() / 60)
+
+
 def _snapshot(orders, appointments, technicians) -> dict:
     """What a proposal depends on: the orders' versions, the technicians' active appointments
-    in the period and their calendars. Accepting compares it with the present."""
+    in the period and their calendars (the company default for those without their own).
+    Accepting compares it with the present."""
+    default = calendar_default() if any(t.calendar_id is None for t in technicians) else None
+
+    def calendar_of(technician) -> list:
+        calendar = technician.calendar or default
+        return [calendar.pk, calendar.updated_at.isoformat()] if calendar else [None, None]
+
     return {
         "orders": {str(order.pk): order.version for order in orders},
         "technicians": {
             str(t.pk): {
-                "calendar": [
-                    t.calendar_id,
-                    t.calendar.updated_at.isoformat() if t.calendar else None,
-                ],
+                "calendar": calendar_of(t),
                 "appointments": sorted(
                     [
                         a.pk,
@@ -245,25 +253,44 @@ def build(
         .select_related("site", "agreement__calendar", "stage", "customer")
         .order_by("pk")
     )
-    orders = queue + replanned
-    prefetch_related_objects(orders, "tasks__skill_needs", "lines")
+    prefetch_related_objects(
+        queue + replanned, "agreement__calendar", "tasks__skill_needs", "lines"
+    )
+    # A visit booked despite a skill warning stays where the dispatcher put it: re-planned, the
+    # optimiser (for which skills are hard) could only drop it, and accepting would cancel it.
+    held = {
+        t.pk: _skill_tokens({row.skill_id: row.level for row in t.skill_levels.all()}, held=True)
+        for t in people
+    }
+    unskilled = {
+        order.pk
+        for order in replanned
+        if not _skill_tokens(_order_skills(order), held=False)
+        <= held[movable[order.pk].technician_id]
+    }
+    movable = {pk: a for pk, a in movable.items() if pk not in unskilled}
+    orders = queue + [order for order in replanned if order.pk not in unskilled]
 
     jobs, left_out, by_id = [], [], {}
     for order in orders:
         location = _site_location(order)
-        if location is None:
-            left_out.append(reason_of(order.pk, NO_LOCATION))
-            continue
         windows = _windows(order, horizon_start, horizon_end, days)
-        if windows == ():
-            left_out.append(reason_of(order.pk, NO_WINDOW_IN_RANGE))
+        if location is None or windows == ():
+            # Queue work that cannot be planned says why; a booked visit stays where it is.
+            if order.pk not in movable:
+                left_out.append(
+                    reason_of(order.pk, NO_LOCATION if location is None else NO_WINDOW_IN_RANGE)
+                )
             continue
         due = order.sla_resolution_due_at if order.sla_resolved_at is None else None
         jobs.append(
             optimiser.Job(
                 id=order.pk,
                 location=location,
-                duration_minutes=duration_minutes(order),
+                # A booked visit keeps the length the dispatcher gave it.
+                duration_minutes=(
+                    _length(movable[order.pk]) if order.pk in movable else duration_minutes(order)
+                ),
                 windows=windows or (),
                 skills=_skill_tokens(_order_skills(order), held=False),
                 # A visit already booked weighs as a critical job: a plan moves it rather
@@ -294,7 +321,10 @@ def build(
             location=_site_location(a.order) or homes[a.technician_id],
         )
         for a in booked
-        if a.order_id not in by_id or a.pk != getattr(movable.get(a.order_id), "pk", None)
+        if (a.order_id not in by_id or a.pk != getattr(movable.get(a.order_id), "pk", None))
+        # One that ended before the plan starts blocks nothing; where it left the technician
+        # is _whereabouts' business.
+        and a.ends_at > horizon_start
     ]
     fixed += _whereabouts(ids, fixed, homes, horizon_start)
     current = [

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from openservice.core.errors import Conflict
 from openservice.core.services import audit
 from openservice.dispatch.errors import InvalidStatus, NotMovable, OrderClosed, TechnicianInactive
 from openservice.dispatch.models import Appointment
@@ -110,9 +111,14 @@ def appointment_move(
     moves in the same transaction (accepting a proposal), out of the way too; the caller
     checks the end result."""
     require_planner(by)
-    target_id = technician.pk if technician is not None else appointment.technician_id
-    technicians, order = lock({appointment.technician_id, target_id}, appointment.order)
+    # The appointment's technician as stored now (another dispatcher may have reassigned it
+    # since the caller read it): locked with the target, then checked once the row is locked.
+    current_id = Appointment.objects.values_list("technician_id", flat=True).get(pk=appointment.pk)
+    target_id = technician.pk if technician is not None else current_id
+    technicians, order = lock({current_id, target_id}, appointment.order)
     appointment = _lock_appointment(appointment)
+    if appointment.technician_id != current_id:  # reassigned between the read and the lock
+        raise Conflict(appointment_id=appointment.pk)
     technician = technicians[target_id]
     if appointment.status not in Appointment.MOVABLE:
         raise NotMovable(appointment_id=appointment.pk, status=appointment.status)

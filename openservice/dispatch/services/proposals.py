@@ -250,7 +250,13 @@ def proposal_accept(
     assignments = proposal.result["assignments"]
     moving = {a["appointment_id"] for a in assignments if a["appointment_id"]}
     dropped = [u["appointment_id"] for u in proposal.result["unassigned"] if u["appointment_id"]]
-    for appointment in Appointment.objects.select_for_update().filter(pk__in=dropped):
+    dropping = list(Appointment.objects.select_for_update().filter(pk__in=dropped).order_by("pk"))
+    started = [a for a in dropping if a.status not in Appointment.MOVABLE]
+    if started:  # reported on (or cancelled) after the snapshot was compared
+        raise ProposalStale(
+            [_change("schedule_changed", technician_id=a.technician_id) for a in started]
+        )
+    for appointment in dropping:
         cancel(
             appointment,
             by=by,

@@ -670,3 +670,33 @@ def test_instants_are_read_in_the_current_time_zone(client, dispatcher, anna):
     )
 
     assert Appointment.objects.get().starts_at.astimezone(UTC).hour == 10  # Helsinki is UTC+2
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_board_date_far_in_time_falls_back_to_today(client, dispatcher, anna, day):
+    client.force_login(dispatcher)
+
+    response = client.get(reverse("dispatch:board"), {"date": day})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("starts_at", ["9999-12-31T23:30", "9500-01-04T09:00", "1000-01-05T09:00"])
+def test_a_drop_far_in_time_is_refused_with_nothing_booked(client, dispatcher, anna, starts_at):
+    job = order(by=dispatcher)
+    client.force_login(dispatcher)
+
+    response = client.post(
+        reverse("dispatch:board_assign"),
+        {
+            "date": MONDAY.isoformat(),
+            "view": "day",
+            "order": job.pk,
+            "technician": anna.pk,
+            "starts_at": starts_at,
+        },
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 422
+    assert not Appointment.objects.exists()

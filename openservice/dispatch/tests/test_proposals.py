@@ -31,6 +31,7 @@ from openservice.dispatch.tests.factories import (
 from openservice.orders import services as orders
 from openservice.orders.models import ServiceOrder
 from openservice.workforce.models import Skill
+from openservice.workforce.tests.factories import SkillFactory
 
 S = Appointment.Status
 HOME = {"home_latitude": Decimal("60.169900"), "home_longitude": Decimal("24.938400")}
@@ -437,3 +438,155 @@ def test_a_day_under_way_goes_on_from_the_last_visit_not_from_home(dispatcher, a
         iso(9, 2),  # the plan starts a minute from now; the technician is there by then
         0,
     )
+
+
+# Found in review
+
+
+def test_an_overrunning_visit_still_on_site_does_not_break_proposing(dispatcher, anna):
+    visit = appointment(
+        by=dispatcher,
+        order=order(by=dispatcher, site=espoo_site()),
+        technician=anna,
+        starts_at=at(8),
+        ends_at=at(9),
+    )
+    services.appointment_set_status(appointment=visit, to=S.ON_SITE, by=dispatcher)
+    order(by=dispatcher)
+
+    proposal = propose(dispatcher, now=at(9, 30))
+
+    assert len(proposal.result["assignments"]) == 1
+
+
+def test_accept_does_not_cancel_a_visit_started_while_it_was_checking(
+    dispatcher, anna, monkeypatch
+):
+    from openservice.dispatch.services import proposals
+
+    visit = appointment(
+        by=dispatcher, order=order(by=dispatcher), technician=anna, starts_at=at(14), ends_at=at(15)
+    )
+    proposal = propose(dispatcher)
+    [row] = [a for a in proposal.result["assignments"] if a["appointment_id"] == visit.pk]
+    proposal.result["assignments"].remove(row)  # a plan that drops the visit
+    proposal.result["unassigned"].append(
+        {
+            "order_id": visit.order_id,
+            "reason": "no_capacity",
+            "message": "x",
+            "appointment_id": visit.pk,
+        }
+    )
+    proposal.save()
+    compare = proposals._changes
+
+    def changes_then_a_concurrent_report(*args, **kwargs):
+        found = compare(*args, **kwargs)
+        Appointment.objects.filter(pk=visit.pk).update(status=S.ON_SITE)
+        return found
+
+    monkeypatch.setattr(proposals, "_changes", changes_then_a_concurrent_report)
+
+    with pytest.raises(ProposalStale) as caught:
+        services.proposal_accept(proposal=proposal, by=dispatcher, now=at(7, 30))
+
+    assert [c["code"] for c in caught.value.details] == ["schedule_changed"]
+    visit.refresh_from_db()  # the simulated report rolled back with the refusal; not cancelled
+    assert (visit.status, visit.cancelled_at) == (S.CONFIRMED, None)
+
+
+def test_a_visit_booked_despite_a_skill_warning_stays_booked_on_a_replan(dispatcher, anna):
+    gas = ServiceTaskFactory()
+    TaskSkillFactory(task=gas, skill=SkillFactory(code="GAS"), min_level=1)
+    visit, warnings = services.appointment_create(
+        order=order(by=dispatcher, tasks=[gas]),
+        technician=anna,
+        starts_at=at(13),
+        ends_at=at(14),
+        by=dispatcher,
+    )
+    assert [w["code"] for w in warnings] == ["missing_skill"]
+    order(by=dispatcher, priority="critical")
+
+    proposal = propose(dispatcher)
+    services.proposal_accept(proposal=proposal, by=dispatcher, now=at(7, 30))
+
+    visit.refresh_from_db()
+    assert (visit.status, visit.starts_at) == (S.CONFIRMED, at(13))
+    assert visit.order_id not in {u["order_id"] for u in proposal.result["unassigned"]}
+
+
+def test_a_replan_keeps_the_length_of_a_booked_visit(dispatcher, anna):
+    booked = appointment(
+        by=dispatcher, order=order(by=dispatcher), technician=anna, starts_at=at(13), ends_at=at(16)
+    )
+
+    proposal = propose(dispatcher)
+
+    [row] = proposal.result["assignments"]
+    assert row["appointment_id"] == booked.pk
+    length = datetime_of(row["ends_at"]) - datetime_of(row["starts_at"])
+    assert length == timedelta(hours=3)
+
+
+def test_a_booked_visit_at_a_site_without_coordinates_stays_and_is_not_listed(dispatcher, anna):
+    nowhere = SiteFactory(latitude=None, longitude=None)
+    booked = appointment(
+        by=dispatcher,
+        order=order(by=dispatcher, site=nowhere),
+        technician=anna,
+        starts_at=at(13),
+        ends_at=at(14),
+    )
+    job = order(by=dispatcher)
+
+    proposal = propose(dispatcher)
+    services.proposal_accept(proposal=proposal, by=dispatcher, now=at(7, 30))
+
+    assert proposal.result["unassigned"] == []
+    assert [a["order_id"] for a in proposal.result["assignments"]] == [job.pk]
+    booked.refresh_from_db()
+    assert (booked.status, booked.starts_at) == (S.CONFIRMED, at(13))
+
+
+def test_a_change_of_the_company_default_calendar_makes_the_proposal_stale(dispatcher, manager):
+    from openservice.calendars.services import calendar_update
+
+    default = WorkCalendarFactory(is_default=True)
+    technician(name="Default", calendar=None, **HOME)
+    order(by=dispatcher)
+    proposal = propose(dispatcher)
+    calendar_update(calendar=default, by=manager, hours={"mon": [["12:00", "16:00"]]})
+
+    with pytest.raises(ProposalStale) as caught:
+        services.proposal_accept(proposal=proposal, by=dispatcher, now=at(7, 30))
+
+    assert [c["code"] for c in caught.value.details] == ["calendar_changed"]
+    assert Appointment.objects.count() == 0
+
+
+def test_planning_costs_the_same_queries_for_more_orders_under_agreements(dispatcher, anna):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from openservice.agreements.tests.factories import AgreementFactory
+    from openservice.dispatch import planning
+
+    agreement = AgreementFactory(calendar=WorkCalendarFactory())
+
+    def add(count):
+        for _ in range(count):
+            ServiceOrder.objects.filter(pk=order(by=dispatcher).pk).update(agreement=agreement)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            planning.build(date_from=MONDAY, date_to=MONDAY, time_limit_seconds=1, now=at(7))
+        return len(captured)
+
+    add(2)
+    queries()  # warm the calendar cache
+    few = queries()
+    add(4)
+
+    assert queries() == few
