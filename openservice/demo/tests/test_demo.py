@@ -7,6 +7,8 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from openservice.agreements import recurrence
@@ -92,9 +94,33 @@ def _counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in MODELS}
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as the tests' settings
+
+
+@pytest.fixture(scope="module")
+def _loaded(django_db_setup, django_db_blocker):
+    """The demo loaded once for the module, in a transaction rolled back after it (each test
+    runs in a savepoint of it, so the rerun's test leaves it as it was)."""
+    outer = transaction.atomic()
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        outer.__enter__()
+        try:
+            output = _load()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield output
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def demo(db):
-    return _load()
+def demo(_loaded, db):
+    return _loaded
 
 
 def test_demo_creates_the_company(demo):
